@@ -1,0 +1,427 @@
+# pyexec runner: runs one untrusted script inside the jail and reports what
+# its main() returned.
+#
+# Contract with the C side:
+#   fd 0 /dev/null; fd 1 stdout pipe; fd 2 stderr pipe; fd 3 the script (a
+#   sealed memfd of UTF-8 text); fd 4 the result channel.  Exactly one JSON
+#   document, always valid UTF-8, is written to fd 4:
+#     {"ok":true,"result":<main()'s return value>}
+#     {"ok":false,"error_type":T,"error":MESSAGE,...}
+#   T: invalid_encoding, syntax_error (+ "line", "column" when known),
+#   missing_main, main_not_callable, system_exit, memory_limit,
+#   runtime_error (+ "exception_type", "traceback"), result_nan,
+#   result_not_serializable, internal_error.
+#   Exit status: 0 once the document is written; 3 if fd 4 was unusable
+#   (e.g. the script closed it); 2 if the runner itself broke before writing.
+#   run() never returns: it ends with os._exit, so the script's atexit
+#   handlers and leftover threads do not run after main().
+#
+# Loaded two ways: cold, as `python3 -I -B -c <this file>`; warm, exec'd once
+# into a namespace named "pyexec_runner" by a zygote with numpy and pandas
+# preloaded, which calls run(warm=True) in each forked child.  Hence the top
+# level only defines things and imports cheap stdlib modules: a cold hello
+# world must cost little more than interpreter start-up.
+#
+# The runner shares a process with the code it runs, so it cannot be made
+# tamper-proof; the jail is the security boundary, not this file.  It only
+# resists casual monkeypatching (builtins, os, json, sys.stdout...), so that
+# a script that breaks its own environment still gets an accurate report.
+
+import _ast  # the AST node classes, without the cost of importing ast (enum...)
+import builtins
+import io
+import json
+import linecache
+import os
+import sys
+import types
+
+# Functions defined below resolve builtins through this private copy, not the
+# builtins module the script can patch: a function keeps the builtins of the
+# globals it was created in.
+__builtins__ = dict(builtins.__dict__)
+
+# Captured before any user code runs; the script can rebind os.write,
+# json.dumps and friends but not these names in the runner's own namespace.
+_pread, _write, _close, _fstat = os.pread, os.write, os.close, os.fstat
+_getpid, _urandom, _exit = os.getpid, os.urandom, os._exit
+_open = io.open
+_modules = sys.modules
+_line_cache = linecache.cache
+_ModuleType, _CoroutineType = types.ModuleType, types.CoroutineType
+_OWN_FILE = (lambda: 0).__code__.co_filename  # "<string>" cold, "<pyexec-runner>" warm
+_SCRIPT = "script.py"
+_MSG_CAP, _TB_CAP = 4096, 65536
+_MISSING_MAIN = "Validation error: Script must contain a main() function"
+_ABSENT = object()
+_KEEP = []     # streams replaced at start-up, kept alive (see _setup_streams)
+_STREAMS = []  # our stdout/stderr wrappers, flushed at the end
+
+
+class _Refused(TypeError):
+    """A value _convert will not turn into JSON; the message is built later,
+    once it is known whether the value is the result itself or nested in it."""
+
+    def __init__(self, obj, what=None, hint=None):
+        TypeError.__init__(self, "not JSON-serializable")
+        self.obj, self.what, self.hint = obj, what, hint
+
+
+_PANDAS_HINTS = (
+    ("DataFrame", 'df.to_dict() or df.to_dict(orient="records")'),
+    ("Series", "s.to_dict() or s.tolist()"),
+    ("Index", "idx.tolist()"),
+)
+_HINTS = {
+    "bytes": "decode it to str first, e.g. b.decode()",
+    "bytearray": "decode it to str first, e.g. b.decode()",
+    "set": "convert it to a list, e.g. sorted(s)",
+    "frozenset": "convert it to a list, e.g. sorted(s)",
+}
+
+
+def _convert(o):
+    # Only libraries the script itself imported can have produced such
+    # values, so look them up instead of importing them.
+    np = _modules.get("numpy")
+    if np is not None:
+        if isinstance(o, np.generic):
+            value = o.item()
+            if not isinstance(value, np.generic):
+                return value
+            if isinstance(value, np.floating):  # longdouble.item() stays numpy
+                return float(value)
+            raise _Refused(o)
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+    pd = _modules.get("pandas")
+    if pd is not None:
+        for name, hint in _PANDAS_HINTS:
+            cls = getattr(pd, name, None)
+            if isinstance(cls, type) and isinstance(o, cls):
+                raise _Refused(o, "a pandas " + name, "return " + hint + " instead")
+    dt = _modules.get("datetime")
+    if dt is not None and isinstance(o, (dt.date, dt.time)):
+        return o.isoformat()
+    raise _Refused(o)
+
+
+# Equivalent to json.dumps(value, allow_nan=False, ensure_ascii=False,
+# separators=(",", ":"), default=_convert), bound now so that patching the
+# json module cannot change it.
+_encode_result = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_convert).encode
+_encode_error = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _cap(text, limit):
+    # str.encode, not text.encode: text may be a hostile str subclass.
+    # backslashreplace turns lone surrogates into visible escapes, so the
+    # document stays valid UTF-8 for the C side's JSON parser.
+    data = str.encode(text, "utf-8", "backslashreplace")
+    if len(data) > limit:
+        marker = b" [...truncated...] "
+        head = (limit - len(marker)) // 4  # the end usually says most
+        data = data[:head] + marker + data[len(data) - (limit - len(marker) - head):]
+    return data.decode("utf-8", "ignore")  # "ignore" drops characters split by the cut
+
+
+def _error(kind, message, **extra):
+    doc = {"ok": False, "error_type": kind, "error": _cap(message, _MSG_CAP)}
+    doc.update(extra)
+    return _encode_error(doc).encode("ascii")
+
+
+# Built in advance: when memory has run out, building it might not work.
+_MEMORY_DOC = _error("memory_limit", "Script ran out of memory (MemoryError)")
+
+
+def _type_name(obj, fallback):
+    # A hostile metaclass can make even type(obj).__name__ raise.
+    try:
+        name = type(obj).__name__
+        return _cap(name, 256) if isinstance(name, str) else fallback
+    except BaseException:
+        return fallback
+
+
+def _describe(exc):
+    name = _type_name(exc, "Exception")
+    try:
+        message = _cap(str(exc), _MSG_CAP)
+    except BaseException:
+        message = "<exception str() failed>"
+    return name, (name + ": " + message if message else name)
+
+
+def _format_traceback(exc):
+    try:
+        import traceback  # only failing scripts pay for importing it
+        tb = start = exc.__traceback__
+        # The user's story begins at their first frame; ours (and asyncio's,
+        # for an async main) above it are noise.
+        while start is not None and start.tb_frame.f_code.co_filename != _SCRIPT:
+            start = start.tb_next
+        if start is None:
+            start = tb
+            while start is not None and start.tb_frame.f_code.co_filename == _OWN_FILE:
+                start = start.tb_next
+        return _cap("".join(traceback.format_exception(type(exc), exc, start)), _TB_CAP)
+    except BaseException:
+        return ""
+
+
+def _failure(exc):
+    if isinstance(exc, MemoryError):
+        return _MEMORY_DOC
+    if isinstance(exc, SystemExit):
+        try:
+            code = repr(exc.code)
+        except BaseException:
+            code = "..."
+        return _error("system_exit", "Script called sys.exit(" + code + ")")
+    name, message = _describe(exc)
+    return _error("runtime_error", message, exception_type=name,
+                  traceback=_format_traceback(exc))
+
+
+def _syntax_error(exc):
+    if not isinstance(exc, (SyntaxError, ValueError)):
+        # The parser reports absurd nesting as MemoryError or RecursionError.
+        return _error("syntax_error", "Syntax error: script is too deeply nested to compile")
+    if not isinstance(exc, SyntaxError):
+        return _error("syntax_error", "Syntax error: " + str(exc))
+    where, fields = [], {}
+    for key, value in (("line", exc.lineno), ("column", exc.offset)):
+        if isinstance(value, int):
+            fields[key] = value
+            where.append(key + " " + str(value))
+    message = "Syntax error: " + str(exc.msg or "invalid syntax")
+    if where:
+        message += " (" + ", ".join(where) + ")"
+    return _error("syntax_error", message, **fields)
+
+
+def _target_names(target):
+    if isinstance(target, _ast.Name):
+        return [target.id]
+    if isinstance(target, _ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (_ast.Tuple, _ast.List)):
+        return [name for elt in target.elts for name in _target_names(elt)]
+    return []  # attributes and subscripts bind no module-level name
+
+
+def _bound_names(node):
+    if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, _ast.Assign):
+        return [name for t in node.targets for name in _target_names(t)]
+    if isinstance(node, _ast.AugAssign) or (
+            isinstance(node, _ast.AnnAssign) and node.value is not None):
+        return _target_names(node.target)
+    if isinstance(node, _ast.Import):
+        return [a.asname or a.name.partition(".")[0] for a in node.names]
+    if isinstance(node, _ast.ImportFrom):
+        return [a.asname or a.name for a in node.names]
+    if isinstance(node, (_ast.With, _ast.AsyncWith)):
+        return [name for item in node.items if item.optional_vars is not None
+                for name in _target_names(item.optional_vars)]
+    return []
+
+
+_TRY_NODES = tuple({_ast.Try, getattr(_ast, "TryStar", _ast.Try)})
+
+
+def _blocks(node):
+    # Blocks that run at module level; function and class bodies do not.
+    if isinstance(node, _ast.If):
+        return [node.body, node.orelse]
+    if isinstance(node, _TRY_NODES):
+        return [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
+    if isinstance(node, (_ast.With, _ast.AsyncWith)):
+        return [node.body]
+    return []
+
+
+def _binds_main(body):
+    # A static check so that a script without main() is rejected before any
+    # of it runs; binding main through globals() or exec() is not seen.
+    for node in body:
+        if "main" in _bound_names(node) or any(_binds_main(b) for b in _blocks(node)):
+            return True
+    return False
+
+
+def _read_script():
+    # pread from offset 0: the daemon wrote the memfd, so its offset may
+    # already sit at the end.
+    chunks, offset = [], 0
+    while True:
+        chunk = _pread(3, 1 << 20, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    _close(3)
+    return b"".join(chunks)
+
+
+def _setup_streams():
+    # The streams being replaced are kept alive: in warm mode they may hold
+    # the zygote's unflushed output, which garbage collection would flush
+    # into this script's stdout.
+    for name in ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"):
+        _KEEP.append(getattr(sys, name, None))
+    common = {"encoding": "utf-8", "errors": "backslashreplace", "closefd": False}
+    stdin = _open(0, "r", **common)
+    # Line buffering: output printed before a timeout kill must already be
+    # in the pipe, not in a buffer that dies with the process.
+    stdout = _open(1, "w", 1, **common)
+    stderr = _open(2, "w", 1, **common)
+    sys.stdin = sys.__stdin__ = stdin
+    sys.stdout = sys.__stdout__ = stdout
+    sys.stderr = sys.__stderr__ = stderr
+    _STREAMS.extend((stdout, stderr))
+
+
+def _reseed():
+    # A forked child inherits the zygote's PRNG states; without this every
+    # warm execution would draw the same "random" numbers.  A module not yet
+    # imported seeds itself from the OS when the script imports it.
+    rnd = _modules.get("random")
+    if rnd is not None:
+        rnd.seed(int.from_bytes(_urandom(32), "big"))
+    np_random = _modules.get("numpy.random")
+    if np_random is not None:
+        # The legacy seed takes 32-bit words; several give more entropy.
+        np_random.seed([int.from_bytes(_urandom(4), "big") for _ in range(8)])
+
+
+def _serialize(value):
+    try:
+        text = _encode_result(value)
+        return b'{"ok":true,"result":' + str.encode(text, "utf-8", "replace") + b"}"
+    except MemoryError:
+        return _MEMORY_DOC
+    except _Refused as exc:
+        name = _type_name(exc.obj, "object")
+        message = "main() returned " + (exc.what or "a value of type '" + name + "'")
+        if exc.obj is not value:
+            message += " (inside the result)"
+        message += ", which is not JSON-serializable"
+        hint = exc.hint or _HINTS.get(name)
+        return _error("result_not_serializable", message + ("; " + hint if hint else ""))
+    except RecursionError:
+        return _error("result_not_serializable",
+                      "main() returned a value that is nested too deeply to serialize")
+    except BaseException as exc:
+        # The result's own code (a dict subclass's items(), say) can raise
+        # anything, hence the generic description.
+        message = _describe(exc)[1]
+        if isinstance(exc, ValueError) and "Out of range float values" in message:
+            return _error("result_nan", "main() returned NaN or Infinity, which JSON cannot "
+                          "represent; convert them to None or a string")
+        return _error("result_not_serializable",
+                      "main() returned a value that is not JSON-serializable: " + message)
+
+
+def _execute():
+    data = _read_script()
+    _setup_streams()
+    try:
+        # utf-8-sig: tolerate the BOM some editors put at the start.
+        source = str(data, "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _error("invalid_encoding", "Script is not valid UTF-8 (%s at byte %d)"
+                      % (exc.reason, exc.start))
+    try:
+        tree = compile(source, _SCRIPT, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+        # Compiling now also catches what only the compiler rejects
+        # ('return' outside function...), before anything runs.
+        code = compile(tree, _SCRIPT, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        return _syntax_error(exc)
+    if not _binds_main(tree.body):
+        return _error("missing_main", _MISSING_MAIN)
+
+    # Mimic `python script.py`: the script is __main__ (so pickle and
+    # multiprocessing find its functions) but has no __file__ on disk.
+    module = _ModuleType("__main__")
+    namespace = module.__dict__
+    namespace["__builtins__"] = builtins
+    _modules["__main__"] = module
+    sys.argv = [_SCRIPT]
+    # mtime None: linecache.checkcache() keeps entries it cannot stat.
+    _line_cache[_SCRIPT] = (len(source), None, source.splitlines(True), _SCRIPT)
+    try:
+        exec(code, namespace)
+        main = namespace.get("main", _ABSENT)
+        if main is _ABSENT:  # deleted again, or only annotated
+            return _error("missing_main", _MISSING_MAIN)
+        if not callable(main):
+            return _error("main_not_callable", "Validation error: main must be a function, "
+                          "but it is a value of type '" + _type_name(main, "object") + "'")
+        value = main()
+        if isinstance(value, _CoroutineType):
+            import asyncio  # costly; only async scripts need it
+            value = asyncio.run(value)
+    except BaseException as exc:
+        return _failure(exc)
+    return _serialize(value)
+
+
+def _flush():
+    # The script's own replacement streams first: they may write into ours
+    # (e.g. a TextIOWrapper around sys.stdout.buffer).
+    for stream in [getattr(sys, "stdout", None), getattr(sys, "stderr", None)] + _STREAMS:
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _finish(doc, pid, channel):
+    if _getpid() != pid:
+        # A child the script forked got back here: only the original reports.
+        _flush()
+        _exit(0)
+    try:
+        st = _fstat(4)
+        # The script may have closed fd 4 and opened something else there.
+        if (st.st_dev, st.st_ino) != channel:
+            raise OSError("result channel replaced")
+        view = memoryview(doc)
+        while view:
+            view = view[_write(4, view):]
+        _close(4)
+    except BaseException:
+        _flush()
+        _exit(3)
+    _flush()
+    _exit(0)
+
+
+def run(warm=False):
+    """Runs the script on fd 3 and reports on fd 4; never returns."""
+    try:
+        pid = _getpid()
+        try:
+            st = _fstat(4)
+        except OSError:
+            _exit(3)
+        channel = (st.st_dev, st.st_ino)
+        try:
+            if warm:
+                _reseed()
+            doc = _execute()
+        except BaseException as exc:
+            doc = _MEMORY_DOC if isinstance(exc, MemoryError) else _error(
+                "internal_error", "pyexec runner failed: " + _describe(exc)[1])
+        _finish(doc, pid, channel)
+    finally:
+        _exit(2)  # only reached if the runner itself is broken
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,69 @@
+/*
+ * The daemon's configuration: parsed once from flags and environment
+ * variables into one validated struct, read-only afterwards and shared by
+ * every role (each role gets its own copy across fork).
+ *
+ * The defaults live in one table in config.c; the README's configuration
+ * table mirrors it and `pyexecd --help` prints it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/macros.h"
+
+enum exec_mode { EXEC_MODE_COLD = 0, EXEC_MODE_WARM = 1 };
+enum cgroup_want { CGROUP_WANT_AUTO = 0, CGROUP_WANT_V1, CGROUP_WANT_V2, CGROUP_WANT_NONE };
+
+struct pyexec_config {
+	/* HTTP front */
+	char bind_address[64];
+	uint32_t port;
+	uint32_t max_connections;
+	uint64_t max_body_bytes;   /* whole request body; larger gets 413 */
+	uint64_t max_script_bytes; /* decoded script; larger gets 413 */
+	uint32_t front_uid;        /* the front drops to this uid/gid */
+	uint32_t front_gid;
+
+	/* scheduling */
+	uint32_t slots; /* executions running at once */
+	uint32_t queue; /* executions waiting for a slot; beyond: 429 */
+
+	/* per-execution limits: defaults and maxima for the request fields */
+	uint32_t timeout_default_ms;
+	uint32_t timeout_max_ms;
+	uint64_t memory_default_bytes;
+	uint64_t memory_min_bytes;
+	uint64_t memory_max_bytes;
+	uint64_t max_output_bytes;  /* stdout and stderr each: captured, rest dropped */
+	uint64_t output_kill_bytes; /* total written past which the run is stopped */
+	uint64_t max_result_bytes;  /* main()'s serialized result */
+	uint64_t tmp_bytes;         /* size of the jail's writable /tmp */
+	uint32_t pids_max;
+	uint32_t nofile_max;
+	uint32_t cpu_percent; /* CPU bandwidth per execution, 100 = one core */
+
+	/* sandbox */
+	enum exec_mode mode;
+	enum cgroup_want cgroup;
+	bool allow_no_cgroup; /* run without cgroup limits (weaker; /health says so) */
+	uint32_t sandbox_uid; /* host uid/gid the script's uid 1000 maps to */
+	uint32_t sandbox_gid;
+	char python[256];   /* interpreter for cold mode */
+	char preload[512];  /* comma-separated modules the warm zygote imports */
+	bool debug_log;
+};
+
+/*
+ * Fills cfg from defaults, then the environment, then argv (flags win).
+ * Returns 0, 1 when --help or --version was handled (caller exits 0), or
+ * -EINVAL after printing the problem to stderr.
+ */
+int config_parse(struct pyexec_config *cfg, int argc, char **argv) _wur_;
+
+/* Writes the effective configuration as one JSON object (no newline). */
+void config_print_json(const struct pyexec_config *cfg, FILE *out);
+
+const char *config_mode_name(enum exec_mode mode);

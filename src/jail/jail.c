@@ -1,0 +1,451 @@
+/*
+ * Ordered jail construction.  Parent side (privileged spawner):
+ *
+ *   1. cgroup: create the execution's group and write its limits first, so
+ *      the child is never runnable outside its limits for long.
+ *   2. clone() with CLONE_NEWUSER|NEWPID|NEWNS|NEWNET|NEWIPC|NEWUTS: the
+ *      other namespaces are then owned by the new user namespace, which is
+ *      what lets the child mount inside them (user_namespaces(7)).
+ *      CLONE_PIDFD gives a pollable handle that cannot be confused with a
+ *      recycled pid.
+ *   3. write uid_map/gid_map (only a process outside the namespace can).
+ *   4. attach the child to the cgroup, then release it through the sync
+ *      pipe.  The child waits, so no instruction of it runs before both.
+ *
+ * Child side (pid 1 of its pid namespace), in this order:
+ *
+ *   a. setgroups(0), setresgid/setresuid(1000): first, because files it
+ *      creates on its own tmpfs need a mapped fsuid (else EOVERFLOW).  The
+ *      capabilities of the new user namespace survive this change since
+ *      that namespace's uid 0 is unmapped (capabilities(7), "Effect of
+ *      user ID changes": only a change away from uid 0 clears them).
+ *   b. mounts and pivot_root (mnt.c).
+ *   c. unshare(CLONE_NEWCGROUP): after the parent attached us, so the
+ *      namespace's root is our own execution cgroup.
+ *   d. hostname, fds 0..4, rlimits, parent-death signal (after the uid
+ *      change, which clears it).
+ *   e. drop every capability, then no_new_privs, then seccomp last: the
+ *      filter refuses calls (mount, unshare...) the earlier steps needed.
+ *   f. the payload.
+ *
+ * Any failure: {stage, errno} goes to the parent on the close-on-exec
+ * report pipe and the child _exit()s.  EOF on that pipe without a report
+ * means the payload has started.
+ */
+#include "jail/jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/proto.h"
+#include "jail/caps.h"
+#include "jail/mnt.h"
+#include "jail/rlimit.h"
+#include "jail/seccomp.h"
+#include "jail/userns.h"
+#include "util/fd.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+/* A child that has not reported within this time is considered hung in setup. */
+#define SETUP_TIMEOUT_MS 10000
+
+struct jail {
+	struct jail_params params;
+	struct jail_seccomp *seccomp;
+	struct cgroup_manager *cgroups;
+	uint32_t isolation;
+};
+
+struct jail_proc {
+	pid_t pid;
+	int pidfd;
+	bool reaped;
+	struct cgroup_exec *cg;
+};
+
+struct setup_report {
+	int32_t stage;
+	int32_t err; /* positive errno */
+};
+
+struct child_ctx {
+	const struct jail *jail;
+	const struct jail_run *run;
+	int sync_fd;
+	int report_fd;
+};
+
+int jail_new(const struct jail_params *p, struct jail **out, const char **why)
+{
+	struct jail *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	j->params = *p;
+	r = jail_seccomp_new(&j->seccomp);
+	if (r < 0) {
+		*why = "cannot build the seccomp filter";
+		goto fail;
+	}
+	r = cgroup_manager_new(p->cgroup, p->cgroup_name, &j->cgroups);
+	if (r < 0) {
+		*why = "cannot set up the cgroup subtree";
+		goto fail;
+	}
+	if (cgroup_manager_version(j->cgroups) == IPC_CGROUP_NONE && !p->allow_no_cgroup) {
+		*why = "no usable cgroup controller for memory and pids limits; "
+		       "start with --allow-no-cgroup to run with weaker isolation";
+		r = -ENOTSUP;
+		goto fail;
+	}
+	j->isolation = ISO_USERNS | ISO_PIDNS | ISO_MNTNS | ISO_NETNS | ISO_IPCNS | ISO_UTSNS |
+		       ISO_CGROUPNS | ISO_SECCOMP | ISO_NO_NEW_PRIVS | ISO_CAPS_DROPPED | ISO_RLIMITS |
+		       ISO_PIVOT_ROOT;
+	*out = j;
+	return 0;
+fail:
+	jail_free(j);
+	return r;
+}
+
+void jail_free(struct jail *j)
+{
+	if (!j)
+		return;
+	cgroup_manager_free(j->cgroups);
+	jail_seccomp_free(j->seccomp);
+	free(j);
+}
+
+uint32_t jail_isolation(const struct jail *j)
+{
+	return j->isolation;
+}
+
+const struct cgroup_manager *jail_cgroups(const struct jail *j)
+{
+	return j->cgroups;
+}
+
+static _Noreturn void child_fail(int report_fd, int stage, int neg_err)
+{
+	struct setup_report rep = { .stage = stage, .err = neg_err < 0 ? -neg_err : EIO };
+	/* Best effort: if the parent is gone there is nobody to tell. */
+	if (write(report_fd, &rep, sizeof(rep)) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+/*
+ * Places run->fds at 0..4 and the report pipe at 5, closing everything
+ * else the spawner had open (other executions' pipes, the front's socket).
+ * Returns the new report fd or -errno.
+ */
+static int install_fds(const struct jail_run *run, int report_fd)
+{
+	int tmp[5], rep;
+
+	for (int i = 0; i < 5; i++) {
+		int src = run->fds[i];
+		if (src < 0) {
+			src = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (src < 0)
+				return neg_errno();
+		}
+		/* Move above every target first so no dup2 clobbers a source. */
+		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, 64);
+		if (tmp[i] < 0)
+			return neg_errno();
+	}
+	rep = fcntl(report_fd, F_DUPFD_CLOEXEC, 64);
+	if (rep < 0)
+		return neg_errno();
+	for (int i = 0; i < 5; i++)
+		if (dup2(tmp[i], i) < 0)
+			return neg_errno();
+	if (dup3(rep, 5, O_CLOEXEC) < 0)
+		return neg_errno();
+	if (fd_close_from(6) < 0)
+		return neg_errno();
+	return 5;
+}
+
+static _Noreturn void child_main(const struct child_ctx *c)
+{
+	const struct jail_params *p = &c->jail->params;
+	struct jail_mnt_params mp = { .tmp_bytes = p->tmp_bytes };
+	struct jail_rlimits rl = {
+		.cpu_seconds = c->run->cpu_seconds,
+		.fsize_bytes = p->tmp_bytes,
+		.nofile = p->nofile,
+		.nproc = cgroup_manager_version(c->jail->cgroups) == IPC_CGROUP_NONE ? 256 : 0,
+	};
+	int report = c->report_fd;
+	int stage = JAIL_STAGE_SYNC;
+	char go;
+	int r;
+
+	if (read(c->sync_fd, &go, 1) != 1)
+		_exit(125); /* the parent gave up on us */
+	close(c->sync_fd);
+
+	if (setgroups(0, NULL) < 0)
+		child_fail(report, JAIL_STAGE_SETGROUPS, neg_errno());
+	if (setresgid(JAIL_INNER_ID, JAIL_INNER_ID, JAIL_INNER_ID) < 0 ||
+	    setresuid(JAIL_INNER_ID, JAIL_INNER_ID, JAIL_INNER_ID) < 0)
+		child_fail(report, JAIL_STAGE_SETUID, neg_errno());
+
+	r = jail_mnt_setup(&mp, &stage);
+	if (r < 0)
+		child_fail(report, stage, r);
+
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(report, JAIL_STAGE_CGROUPNS, neg_errno());
+	if (sethostname("pyexec", 6) < 0 || setdomainname("pyexec", 6) < 0)
+		child_fail(report, JAIL_STAGE_HOSTNAME, neg_errno());
+
+	r = install_fds(c->run, report);
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_FDS, r);
+	report = r;
+
+	r = jail_rlimits_apply(&rl);
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_RLIMITS, r);
+	/* If the spawner dies, the whole jail goes with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(report, JAIL_STAGE_RLIMITS, neg_errno());
+
+	r = jail_caps_drop_all();
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_CAPS, r);
+	r = jail_no_new_privs();
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_NO_NEW_PRIVS, r);
+	r = jail_seccomp_apply(c->jail->seccomp);
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_SECCOMP, r);
+
+	if (!c->run->payload_execs)
+		close(report);
+	r = c->run->payload(c->run->payload_arg);
+	if (c->run->payload_execs)
+		child_fail(report, JAIL_STAGE_EXEC, r);
+	_exit(127);
+}
+
+/* Waits for the child's setup verdict: 0 (payload started) or -errno with *stage. */
+static int await_setup(int report_fd, int *stage)
+{
+	struct setup_report rep;
+	struct pollfd pfd = { .fd = report_fd, .events = POLLIN };
+	size_t got = 0;
+
+	while (got < sizeof(rep)) {
+		int n = poll(&pfd, 1, SETUP_TIMEOUT_MS);
+		ssize_t k;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*stage = JAIL_STAGE_SYNC;
+			return neg_errno();
+		}
+		if (n == 0) {
+			*stage = JAIL_STAGE_SYNC;
+			return -ETIMEDOUT;
+		}
+		k = read(report_fd, (char *)&rep + got, sizeof(rep) - got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			*stage = JAIL_STAGE_SYNC;
+			return neg_errno();
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	if (got == 0)
+		return 0;
+	if (got != sizeof(rep) || rep.stage <= 0 || rep.stage >= JAIL_STAGE__MAX || rep.err <= 0) {
+		*stage = JAIL_STAGE_SYNC;
+		return -EPROTO;
+	}
+	*stage = rep.stage;
+	return -rep.err;
+}
+
+int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
+{
+	const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+				    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+	_cleanup_close_ int sync_r = -1, sync_w = -1, rep_r = -1, rep_w = -1;
+	struct jail_proc *p;
+	struct child_ctx ctx;
+	int pipefd[2];
+	int pidfd = -1;
+	long pid;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->pid = -1;
+	p->pidfd = -1;
+
+	r = cgroup_exec_create(j->cgroups, run->name, &run->limits, &p->cg);
+	if (r < 0) {
+		*stage = JAIL_STAGE_CGROUP_CREATE;
+		goto fail;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = neg_errno();
+		*stage = JAIL_STAGE_CLONE;
+		goto fail;
+	}
+	sync_r = pipefd[0];
+	sync_w = pipefd[1];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = neg_errno();
+		*stage = JAIL_STAGE_CLONE;
+		goto fail;
+	}
+	rep_r = pipefd[0];
+	rep_w = pipefd[1];
+
+	ctx = (struct child_ctx){ .jail = j, .run = run, .sync_fd = sync_r, .report_fd = rep_w };
+	/*
+	 * Raw clone: glibc's clone() wants a separate stack, and fork() cannot
+	 * take namespace flags.  The child behaves like a fork child.
+	 */
+	pid = syscall(SYS_clone, flags, NULL, &pidfd, NULL, 0);
+	if (pid < 0) {
+		r = neg_errno();
+		*stage = JAIL_STAGE_CLONE;
+		goto fail;
+	}
+	if (pid == 0)
+		child_main(&ctx);
+
+	p->pid = (pid_t)pid;
+	p->pidfd = pidfd;
+	closep(&sync_r);
+	closep(&rep_w);
+
+	r = jail_userns_map(p->pid, j->params.sandbox_uid, j->params.sandbox_gid);
+	if (r < 0) {
+		*stage = JAIL_STAGE_USERNS_MAP;
+		goto fail;
+	}
+	r = cgroup_exec_attach(p->cg, p->pid);
+	if (r < 0) {
+		*stage = JAIL_STAGE_CGROUP_ATTACH;
+		goto fail;
+	}
+	r = fd_write_all(sync_w, "g", 1);
+	if (r < 0) {
+		*stage = JAIL_STAGE_SYNC;
+		goto fail;
+	}
+	closep(&sync_w);
+
+	r = await_setup(rep_r, stage);
+	if (r < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	jail_proc_free(p);
+	return r;
+}
+
+pid_t jail_proc_pid(const struct jail_proc *p)
+{
+	return p->pid;
+}
+
+int jail_proc_pidfd(const struct jail_proc *p)
+{
+	return p->pidfd;
+}
+
+void jail_proc_kill(struct jail_proc *p)
+{
+	if (p->pid > 0 && !p->reaped) {
+		if (p->pidfd >= 0)
+			(void)syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+		else
+			(void)kill(p->pid, SIGKILL);
+	}
+	if (p->cg) {
+		/* Best effort: -ENOTSUP without cgroups, where the pid namespace does it. */
+		int r = cgroup_exec_kill(p->cg);
+		(void)r;
+	}
+}
+
+int jail_proc_reap(struct jail_proc *p, int *status, struct cgroup_usage *usage)
+{
+	struct rusage ru;
+	struct cgroup_usage u = { 0 };
+	int st;
+	pid_t w;
+
+	if (p->reaped)
+		return -ECHILD;
+	do {
+		w = wait4(p->pid, &st, WNOHANG, &ru);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return neg_errno();
+	if (w == 0)
+		return 0;
+	p->reaped = true;
+	if (p->cg && cgroup_exec_usage(p->cg, &u) >= 0 && (u.cpu_us || u.peak_memory_bytes)) {
+		/* cgroup numbers cover every process of the jail */
+	} else {
+		u.cpu_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 + (uint64_t)ru.ru_utime.tv_usec +
+			   (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec;
+		u.peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	}
+	*status = st;
+	*usage = u;
+	return 1;
+}
+
+void jail_proc_free(struct jail_proc *p)
+{
+	if (!p)
+		return;
+	if (p->pid > 0 && !p->reaped) {
+		int st;
+		jail_proc_kill(p);
+		while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		p->reaped = true;
+	}
+	if (p->cg) {
+		int r = cgroup_exec_kill(p->cg);
+		(void)r;
+		cgroup_exec_destroy(p->cg);
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p);
+}

@@ -1,0 +1,83 @@
+/*
+ * The jail: builds a fresh sandbox per execution and runs a payload in it.
+ *
+ * A struct jail is the per-daemon part (prepared once, in the privileged
+ * spawner: seccomp program, cgroup subtree).  jail_spawn() creates one
+ * execution's cgroup, clones a child into new user, pid, mount, net, ipc
+ * and uts namespaces, maps its ids, places it in the cgroup, and lets it
+ * finish the setup on its own side (jail.c lists the order and why).  The
+ * payload is either an exec (cold mode: python3 with the runner) or a
+ * function called in-process (warm mode: a fork of the preloaded zygote).
+ *
+ * Fail closed: if any layer cannot be set up the child reports {stage,
+ * errno} on a close-on-exec pipe, exits, and jail_spawn() returns -errno
+ * with the stage; the payload never starts.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jail/cgroup.h"
+#include "jail/stage.h"
+#include "util/macros.h"
+
+struct jail;
+struct jail_proc;
+
+struct jail_params {
+	uint32_t sandbox_uid; /* host ids the jail's uid/gid 1000 map to */
+	uint32_t sandbox_gid;
+	uint64_t tmp_bytes;
+	uint32_t nofile;
+	enum cgroup_want cgroup;
+	bool allow_no_cgroup;
+	const char *cgroup_name; /* the daemon's subtree, e.g. "pyexec-1234" */
+};
+
+/* Prepares the per-daemon state.  0 and *out, or -errno (with *why set to a static reason). */
+int jail_new(const struct jail_params *p, struct jail **out, const char **why) _wur_;
+void jail_free(struct jail *j);
+
+uint32_t jail_isolation(const struct jail *j); /* ISO_* bits of proto.h */
+const struct cgroup_manager *jail_cgroups(const struct jail *j);
+
+struct jail_run {
+	const char *name;             /* cgroup directory name, unique among running jails */
+	struct cgroup_limits limits;  /* memory, pids, cpu */
+	uint32_t cpu_seconds;         /* RLIMIT_CPU */
+	int fds[5];                   /* become fds 0..4 in the jail; -1 means /dev/null */
+	/*
+	 * Runs in the jail after every layer is in place.  An exec payload
+	 * (payload_execs) returns only on failure, with -errno, which is
+	 * reported as JAIL_STAGE_EXEC.  An in-process payload must end with
+	 * _exit(); the setup pipe is closed before it runs.
+	 */
+	int (*payload)(void *arg);
+	void *payload_arg;
+	bool payload_execs;
+};
+
+/*
+ * Builds the jail and starts the payload.  Blocks until the child has
+ * finished (or failed) its setup.  On success returns 0 and *out; on
+ * failure -errno with *stage naming the layer, and nothing is left behind.
+ */
+int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
+
+pid_t jail_proc_pid(const struct jail_proc *p);
+int jail_proc_pidfd(const struct jail_proc *p); /* readable once the jail's init has exited */
+
+/* SIGKILLs the jail's init (which takes its whole pid namespace) and every process of its cgroup. */
+void jail_proc_kill(struct jail_proc *p);
+
+/*
+ * Reaps the init without blocking.  Returns 1 and the wait status when it
+ * has exited, 0 if it still runs, -errno on error.  Fills *usage from the
+ * cgroup (or rusage without cgroups).
+ */
+int jail_proc_reap(struct jail_proc *p, int *status, struct cgroup_usage *usage) _wur_;
+
+/* Kills if still running, reaps, removes the cgroup.  NULL is fine. */
+void jail_proc_free(struct jail_proc *p);

@@ -1,0 +1,744 @@
+/*
+ * Spawner event loop (see spawner.h).
+ *
+ * Invariants:
+ *  - single-threaded: jail_spawn()'s raw clone and the embedded
+ *    interpreter (warm mode) both require it;
+ *  - every execution is in exactly one place: the FIFO queue, a running
+ *    slot, or answered and freed; nothing is answered twice;
+ *  - an execution is answered only when its jail's init has been reaped
+ *    (so its whole pid namespace is gone) and all three pipes reached EOF;
+ *    its cgroup is removed before the answer is sent;
+ *  - the front is untrusted: a malformed message drops it (we exit and
+ *    the supervisor restarts the pair).
+ */
+#include "spawner/spawner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <Python.h>
+
+#include "ipc/proto.h"
+#include "jail/jail.h"
+#include "spawner/payload.h"
+#include "util/fd.h"
+#include "util/log.h"
+#include "util/time.h"
+
+enum stream_id { STREAM_RESULT = 0, STREAM_STDOUT = 1, STREAM_STDERR = 2, STREAM__N = 3 };
+
+struct stream {
+	int fd;        /* read end, -1 once at EOF */
+	char *buf;
+	size_t len;    /* bytes kept */
+	size_t alloc;
+	size_t cap;    /* keep at most this many */
+	uint64_t total; /* bytes the jail wrote */
+	bool truncated;
+};
+
+struct execution {
+	uint64_t id;
+	int script_fd;
+	uint32_t timeout_ms;
+	uint64_t memory_bytes;
+	uint64_t t_enqueued, t_started, t_running, t_deadline;
+	struct jail_proc *proc;
+	struct stream streams[STREAM__N];
+	bool exited;
+	bool killed;
+	int outcome; /* set when we decided to kill, else -1 */
+	int status;
+	struct cgroup_usage usage;
+	struct execution *next; /* queue link */
+};
+
+struct spawner {
+	const struct pyexec_config *cfg;
+	int sock;
+	int epfd;
+	int sigfd;
+	struct jail *jail;
+	struct payload *payload;
+	struct ipc_limits limits;
+	struct execution **slots; /* cfg->slots entries */
+	struct execution *queue_head, *queue_tail;
+	uint32_t queued, running;
+	uint64_t seq;
+	uint64_t executions, setup_failures;
+	bool stopping;
+};
+
+/* epoll tags: kind in the low byte, slot index above. */
+enum { TAG_SOCK = 1, TAG_SIGNAL = 2, TAG_PIDFD = 3, TAG_STREAM0 = 4 /* ..6 */ };
+#define TAG(kind, slot) ((uint64_t)(kind) | ((uint64_t)(slot) << 8))
+
+static void execution_free(struct execution *e)
+{
+	if (!e)
+		return;
+	jail_proc_free(e->proc);
+	for (int i = 0; i < STREAM__N; i++) {
+		if (e->streams[i].fd >= 0)
+			close(e->streams[i].fd);
+		free(e->streams[i].buf);
+	}
+	if (e->script_fd >= 0)
+		close(e->script_fd);
+	free(e);
+}
+
+static void send_result(struct spawner *s, struct execution *e, int outcome, int stage, int err)
+{
+	union ipc_msg m;
+	const void *bufs[3];
+	size_t lens[3];
+	_cleanup_close_ int fd = -1;
+	uint64_t now = time_now_us();
+	char idbuf[24], outbuf[16];
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.result.h.type = IPC_RESULT;
+	m.result.h.id = e->id;
+	m.result.outcome = (uint32_t)outcome;
+	m.result.setup_stage = stage;
+	m.result.setup_errno = err;
+	if (e->exited && WIFEXITED(e->status))
+		m.result.exit_code = WEXITSTATUS(e->status);
+	if (e->exited && WIFSIGNALED(e->status))
+		m.result.term_signal = WTERMSIG(e->status);
+	if (e->streams[STREAM_STDOUT].truncated)
+		m.result.flags |= RESULT_STDOUT_TRUNCATED;
+	if (e->streams[STREAM_STDERR].truncated)
+		m.result.flags |= RESULT_STDERR_TRUNCATED;
+	m.result.queue_us = (e->t_started ? e->t_started : now) - e->t_enqueued;
+	m.result.setup_us = e->t_running ? e->t_running - e->t_started : 0;
+	m.result.wall_us = e->t_running ? now - e->t_running : 0;
+	m.result.cpu_us = e->usage.cpu_us;
+	m.result.peak_memory_bytes = e->usage.peak_memory_bytes;
+	/* A result cut at the limit is no JSON document: send none. */
+	m.result.result_len = outcome == OUTCOME_RESULT_LIMIT ? 0 : e->streams[STREAM_RESULT].len;
+	m.result.stdout_len = e->streams[STREAM_STDOUT].len;
+	m.result.stderr_len = e->streams[STREAM_STDERR].len;
+
+	for (int i = 0; i < STREAM__N; i++) {
+		bufs[i] = e->streams[i].buf;
+		lens[i] = i == STREAM_RESULT ? m.result.result_len : e->streams[i].len;
+	}
+	fd = fd_memfd_from("pyexec-result", bufs, lens, 3);
+	if (fd < 0) {
+		/* Cannot carry the outputs: still answer, as an internal error without them. */
+		m.result.outcome = OUTCOME_INTERNAL;
+		m.result.setup_errno = -fd;
+		m.result.result_len = m.result.stdout_len = m.result.stderr_len = 0;
+		m.result.flags = 0;
+		fd = fd_memfd_from("pyexec-result", bufs, lens, 0);
+	}
+	r = fd < 0 ? fd : ipc_send(s->sock, &m, fd);
+	snprintf(idbuf, sizeof(idbuf), "%" PRIu64, e->id);
+	snprintf(outbuf, sizeof(outbuf), "%d", (int)m.result.outcome);
+	if (r < 0)
+		log_event(LOG_ERROR, "result_send_failed", "id", idbuf, "error", strerror(-r), NULL);
+	else
+		log_event(LOG_DEBUG, "exec_done", "id", idbuf, "outcome", outbuf, NULL);
+	s->executions++;
+}
+
+static int stream_open(struct stream *st, size_t cap, int *write_end)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return neg_errno();
+	/* The jail's end must block: a script's write must wait for us, not fail. */
+	if (fcntl(p[1], F_SETFL, 0) < 0) {
+		int r = neg_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	st->fd = p[0];
+	st->cap = cap;
+	*write_end = p[1];
+	return 0;
+}
+
+static void kill_execution(struct execution *e, int outcome)
+{
+	if (e->outcome < 0)
+		e->outcome = outcome;
+	if (!e->killed) {
+		e->killed = true;
+		if (e->proc)
+			jail_proc_kill(e->proc);
+	}
+}
+
+/* Reads what is available; returns true at EOF. */
+static bool stream_drain(struct spawner *s, struct execution *e, int idx)
+{
+	struct stream *st = &e->streams[idx];
+	char scratch[65536];
+
+	for (;;) {
+		char *dst = scratch;
+		size_t room = sizeof(scratch);
+		ssize_t n;
+
+		if (st->len < st->cap) {
+			if (st->alloc - st->len < 4096 && st->alloc < st->cap) {
+				size_t na = st->alloc ? st->alloc * 2 : 16384;
+				char *nb;
+				if (na > st->cap)
+					na = st->cap;
+				nb = realloc(st->buf, na);
+				if (nb) {
+					st->buf = nb;
+					st->alloc = na;
+				}
+			}
+			if (st->alloc > st->len) {
+				dst = st->buf + st->len;
+				room = st->alloc - st->len;
+			}
+		}
+		n = read(st->fd, dst, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return false;
+			n = 0; /* treat read errors as EOF: the jail is going away */
+		}
+		if (n == 0) {
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, st->fd, NULL);
+			close(st->fd);
+			st->fd = -1;
+			return true;
+		}
+		st->total += (uint64_t)n;
+		if (dst == scratch) {
+			/* Beyond the cap (or out of memory): dropped, but counted. */
+			st->truncated = true;
+		} else {
+			st->len += (size_t)n;
+		}
+		if (idx == STREAM_RESULT && st->total > s->cfg->max_result_bytes) {
+			st->truncated = true;
+			kill_execution(e, OUTCOME_RESULT_LIMIT);
+		}
+		if (idx != STREAM_RESULT &&
+		    e->streams[STREAM_STDOUT].total + e->streams[STREAM_STDERR].total >
+			    s->cfg->output_kill_bytes)
+			kill_execution(e, OUTCOME_OUTPUT_LIMIT);
+	}
+}
+
+static bool execution_done(const struct execution *e)
+{
+	if (!e->exited)
+		return false;
+	for (int i = 0; i < STREAM__N; i++)
+		if (e->streams[i].fd >= 0)
+			return false;
+	return true;
+}
+
+static int classify(const struct spawner *s, const struct execution *e)
+{
+	(void)s;
+	if (e->outcome >= 0)
+		return e->outcome;
+	if (WIFSIGNALED(e->status)) {
+		int sig = WTERMSIG(e->status);
+		if (e->usage.oom_kills > 0 && sig == SIGKILL)
+			return OUTCOME_MEMORY;
+		if (sig == SIGXCPU)
+			return OUTCOME_CPU_LIMIT;
+		return OUTCOME_SIGNALED;
+	}
+	if (e->usage.oom_kills > 0 && WEXITSTATUS(e->status) != 0 &&
+	    e->streams[STREAM_RESULT].len == 0)
+		return OUTCOME_MEMORY;
+	return OUTCOME_EXITED;
+}
+
+static void start_next(struct spawner *s);
+
+static void finish(struct spawner *s, uint32_t slot)
+{
+	struct execution *e = s->slots[slot];
+	int outcome = classify(s, e);
+
+	/* The cgroup goes before the answer: a client that saw the answer sees no leftovers. */
+	jail_proc_free(e->proc);
+	e->proc = NULL;
+	send_result(s, e, outcome, 0, 0);
+	s->slots[slot] = NULL;
+	s->running--;
+	execution_free(e);
+}
+
+static void on_pidfd(struct spawner *s, uint32_t slot)
+{
+	struct execution *e = s->slots[slot];
+	int status, r;
+
+	if (!e || e->exited)
+		return;
+	r = jail_proc_reap(e->proc, &status, &e->usage);
+	if (r <= 0)
+		return;
+	e->exited = true;
+	e->status = status;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, jail_proc_pidfd(e->proc), NULL);
+	/* The pid namespace is gone, so every writer is gone: drain to EOF now. */
+	for (int i = 0; i < STREAM__N; i++)
+		if (e->streams[i].fd >= 0)
+			while (!stream_drain(s, e, i))
+				;
+}
+
+static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
+{
+	struct jail_run run;
+	int write_ends[STREAM__N] = { -1, -1, -1 };
+	char name[48];
+	int stage = JAIL_STAGE_NONE;
+	int r = 0;
+
+	e->t_started = time_now_us();
+	for (int i = 0; i < STREAM__N && r == 0; i++) {
+		size_t cap = i == STREAM_RESULT ? s->cfg->max_result_bytes : s->cfg->max_output_bytes;
+		r = stream_open(&e->streams[i], cap, &write_ends[i]);
+	}
+	if (r < 0) {
+		stage = JAIL_STAGE_FDS;
+		goto fail;
+	}
+
+	snprintf(name, sizeof(name), "exec-%" PRIu64, ++s->seq);
+	memset(&run, 0, sizeof(run));
+	run.name = name;
+	run.limits.memory_bytes = e->memory_bytes;
+	run.limits.pids_max = s->cfg->pids_max;
+	run.limits.cpu_percent = s->cfg->cpu_percent;
+	run.cpu_seconds = (e->timeout_ms + 999) / 1000 + 1;
+	run.fds[0] = -1;
+	run.fds[1] = write_ends[STREAM_STDOUT];
+	run.fds[2] = write_ends[STREAM_STDERR];
+	run.fds[3] = e->script_fd;
+	run.fds[4] = write_ends[STREAM_RESULT];
+	run.payload = payload_cold_run;
+	run.payload_arg = s->payload;
+	run.payload_execs = true;
+
+	r = jail_spawn(s->jail, &run, &e->proc, &stage);
+	for (int i = 0; i < STREAM__N; i++)
+		closep(&write_ends[i]);
+	closep(&e->script_fd);
+	if (r < 0)
+		goto fail;
+
+	e->t_running = time_now_us();
+	e->t_deadline = e->t_running + (uint64_t)e->timeout_ms * 1000;
+	s->slots[slot] = e;
+	s->running++;
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_PIDFD, slot) };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, jail_proc_pidfd(e->proc), &ev) < 0) {
+			kill_execution(e, OUTCOME_INTERNAL);
+		}
+		for (int i = 0; i < STREAM__N; i++) {
+			ev.events = EPOLLIN;
+			ev.data.u64 = TAG(TAG_STREAM0 + i, slot);
+			if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, e->streams[i].fd, &ev) < 0)
+				kill_execution(e, OUTCOME_INTERNAL);
+		}
+	}
+	return;
+fail: {
+	char idbuf[24];
+	for (int i = 0; i < STREAM__N; i++)
+		closep(&write_ends[i]);
+	snprintf(idbuf, sizeof(idbuf), "%" PRIu64, e->id);
+	log_event(LOG_ERROR, "sandbox_setup_failed", "id", idbuf, "stage", jail_stage_name(stage),
+		  "error", strerror(-r), NULL);
+	s->setup_failures++;
+	send_result(s, e, OUTCOME_SETUP_FAILED, stage, -r);
+	execution_free(e);
+}
+}
+
+static void start_next(struct spawner *s)
+{
+	for (uint32_t slot = 0; slot < s->cfg->slots && s->queue_head; slot++) {
+		struct execution *e;
+		if (s->slots[slot])
+			continue;
+		e = s->queue_head;
+		s->queue_head = e->next;
+		if (!s->queue_head)
+			s->queue_tail = NULL;
+		s->queued--;
+		e->next = NULL;
+		run_execution(s, slot, e);
+	}
+}
+
+/* 0, or -EBADMSG when the front broke the protocol (we then drop it). */
+static int on_message(struct spawner *s, union ipc_msg *m, int fd)
+{
+	struct execution *e;
+
+	if (m->h.type != IPC_EXEC) {
+		if (fd >= 0)
+			close(fd);
+		return m->h.type == IPC_STATS_REQ ? 0 : -EBADMSG;
+	}
+	if (fd_check_sealed(fd, m->exec.script_len) < 0) {
+		close(fd);
+		return -EBADMSG;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		close(fd);
+		return -ENOMEM;
+	}
+	e->id = m->h.id;
+	e->script_fd = fd;
+	e->timeout_ms = m->exec.timeout_ms;
+	e->memory_bytes = m->exec.memory_bytes;
+	e->t_enqueued = time_now_us();
+	e->outcome = -1;
+	for (int i = 0; i < STREAM__N; i++)
+		e->streams[i].fd = -1;
+
+	if (s->queued + s->running >= s->cfg->slots + s->cfg->queue) {
+		/* The front admits no more than this; a front that does is misbehaving. */
+		send_result(s, e, OUTCOME_INTERNAL, 0, EBUSY);
+		execution_free(e);
+		return 0;
+	}
+	if (s->queue_tail)
+		s->queue_tail->next = e;
+	else
+		s->queue_head = e;
+	s->queue_tail = e;
+	s->queued++;
+	return 0;
+}
+
+static void check_deadlines(struct spawner *s, uint64_t now)
+{
+	for (uint32_t i = 0; i < s->cfg->slots; i++) {
+		struct execution *e = s->slots[i];
+		if (e && !e->exited && now >= e->t_deadline)
+			kill_execution(e, OUTCOME_TIMEOUT);
+	}
+}
+
+static int next_timeout_ms(const struct spawner *s, uint64_t now)
+{
+	uint64_t best = UINT64_MAX;
+	for (uint32_t i = 0; i < s->cfg->slots; i++) {
+		const struct execution *e = s->slots[i];
+		if (e && !e->exited && !e->killed && e->t_deadline < best)
+			best = e->t_deadline;
+	}
+	if (best == UINT64_MAX)
+		return -1;
+	if (best <= now)
+		return 0;
+	return (int)MIN((best - now + 999) / 1000, 60000u);
+}
+
+static void send_hello(struct spawner *s)
+{
+	const struct cgroup_manager *cg = jail_cgroups(s->jail);
+	union ipc_msg m;
+	const char *ver = Py_GetVersion();
+	size_t n = strcspn(ver, " ");
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.hello.h.type = IPC_HELLO;
+	m.hello.isolation = jail_isolation(s->jail);
+	m.hello.cgroup_version = (uint32_t)cgroup_manager_version(cg);
+	m.hello.cgroup_limits = cgroup_manager_limits(cg);
+	m.hello.mode = s->cfg->mode;
+	m.hello.spawner_pid = (uint32_t)getpid();
+	m.hello.spawner_uid = (uint32_t)geteuid();
+	m.hello.sandbox_uid = s->cfg->sandbox_uid;
+	if (n >= sizeof(m.hello.python_version))
+		n = sizeof(m.hello.python_version) - 1;
+	memcpy(m.hello.python_version, ver, n);
+	snprintf(m.hello.cgroup_path, sizeof(m.hello.cgroup_path), "%s", cgroup_manager_path(cg));
+	r = ipc_send(s->sock, &m, -1);
+	if (r < 0)
+		log_event(LOG_ERROR, "hello_failed", "error", strerror(-r), NULL);
+}
+
+static int probe_payload(void *arg)
+{
+	(void)arg;
+	_exit(0);
+}
+
+/* Builds one jail end to end at start-up, so a host that cannot isolate fails before serving. */
+static int self_test(struct spawner *s, const char **why)
+{
+	struct jail_run run;
+	struct jail_proc *p = NULL;
+	struct cgroup_usage u;
+	int stage = 0, status = 0, r;
+	uint64_t start = time_now_us();
+
+	memset(&run, 0, sizeof(run));
+	run.name = "selftest";
+	run.limits.memory_bytes = 64 << 20;
+	run.limits.pids_max = 8;
+	run.limits.cpu_percent = 100;
+	run.cpu_seconds = 5;
+	for (int i = 0; i < 5; i++)
+		run.fds[i] = -1;
+	run.payload = probe_payload;
+	run.payload_execs = false;
+	r = jail_spawn(s->jail, &run, &p, &stage);
+	if (r < 0) {
+		*why = jail_stage_name(stage);
+		return r;
+	}
+	while ((r = jail_proc_reap(p, &status, &u)) == 0) {
+		if (time_now_us() - start > 10 * 1000000u) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		usleep(1000);
+	}
+	jail_proc_free(p);
+	if (r < 0) {
+		*why = "reap";
+		return r;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*why = "probe exit status";
+		return -EIO;
+	}
+	return 0;
+}
+
+static void shutdown_all(struct spawner *s)
+{
+	struct execution *e;
+	for (uint32_t i = 0; i < s->cfg->slots; i++) {
+		if (s->slots[i]) {
+			execution_free(s->slots[i]);
+			s->slots[i] = NULL;
+		}
+	}
+	while ((e = s->queue_head)) {
+		s->queue_head = e->next;
+		execution_free(e);
+	}
+	s->queue_tail = NULL;
+}
+
+static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
+{
+	char subtree[64];
+	struct jail_params jp;
+	const char *why = "";
+	sigset_t mask;
+	int r;
+
+	s->cfg = cfg;
+	s->sock = sock;
+	s->epfd = -1;
+	s->sigfd = -1;
+	s->limits = (struct ipc_limits){
+		.max_script_bytes = cfg->max_script_bytes,
+		.max_result_bytes = cfg->max_result_bytes,
+		.max_output_bytes = cfg->max_output_bytes,
+		.timeout_max_ms = cfg->timeout_max_ms,
+		.memory_max_bytes = cfg->memory_max_bytes,
+	};
+	s->slots = calloc(cfg->slots, sizeof(*s->slots));
+	if (!s->slots)
+		return -ENOMEM;
+
+	/* Root's supplementary groups must not reach any jail. */
+	if (setgroups(0, NULL) < 0)
+		return neg_errno();
+
+	snprintf(subtree, sizeof(subtree), "pyexec-%d", (int)getppid());
+	jp = (struct jail_params){
+		.sandbox_uid = cfg->sandbox_uid,
+		.sandbox_gid = cfg->sandbox_gid,
+		.tmp_bytes = cfg->tmp_bytes,
+		.nofile = cfg->nofile_max,
+		.cgroup = cfg->cgroup,
+		.allow_no_cgroup = cfg->allow_no_cgroup,
+		.cgroup_name = subtree,
+	};
+	r = jail_new(&jp, &s->jail, &why);
+	if (r < 0) {
+		log_event(LOG_ERROR, "jail_init_failed", "reason", why, "error", strerror(-r), NULL);
+		return r;
+	}
+	r = payload_cold_new(cfg, &s->payload);
+	if (r < 0)
+		return r;
+	r = self_test(s, &why);
+	if (r < 0) {
+		log_event(LOG_ERROR, "sandbox_self_test_failed", "stage", why, "error", strerror(-r),
+			  NULL);
+		return r;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return neg_errno();
+	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sigfd < 0)
+		return neg_errno();
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return neg_errno();
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_SOCK, 0) };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0)
+			return neg_errno();
+		ev.data.u64 = TAG(TAG_SIGNAL, 0);
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev) < 0)
+			return neg_errno();
+	}
+	r = fd_set_nonblock(sock);
+	if (r < 0)
+		return r;
+	return 0;
+}
+
+static void teardown(struct spawner *s)
+{
+	shutdown_all(s);
+	payload_free(s->payload);
+	jail_free(s->jail);
+	free(s->slots);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+}
+
+int spawner_main(const struct pyexec_config *cfg, int sock)
+{
+	struct spawner s;
+	int rc = 0;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	log_set_role("spawner");
+	/* Die with the supervisor rather than outlive it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+
+	r = setup(&s, cfg, sock);
+	if (r < 0) {
+		teardown(&s);
+		return 1;
+	}
+	send_hello(&s);
+	log_event(LOG_INFO, "spawner_ready", "mode", config_mode_name(cfg->mode), NULL);
+
+	while (!s.stopping || s.running > 0) {
+		struct epoll_event evs[32];
+		uint64_t now = time_now_us();
+		int n = epoll_wait(s.epfd, evs, ARRAY_SIZE(evs), next_timeout_ms(&s, now));
+
+		if (n < 0 && errno != EINTR) {
+			rc = 1;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+			uint32_t kind = (uint32_t)(tag & 0xff), slot = (uint32_t)(tag >> 8);
+
+			if (kind == TAG_SOCK) {
+				for (;;) {
+					union ipc_msg m;
+					int fd = -1;
+					r = ipc_recv(s.sock, &s.limits, &m, &fd);
+					if (r == -EAGAIN)
+						break;
+					if (r == 0)
+						r = on_message(&s, &m, fd);
+					if (r < 0) {
+						if (r != -EPIPE)
+							log_event(LOG_ERROR, "front_dropped", "error",
+								  strerror(-r), NULL);
+						s.stopping = true;
+						epoll_ctl(s.epfd, EPOLL_CTL_DEL, s.sock, NULL);
+						for (uint32_t k = 0; k < cfg->slots; k++)
+							if (s.slots[k])
+								kill_execution(s.slots[k],
+									       OUTCOME_INTERNAL);
+						break;
+					}
+				}
+			} else if (kind == TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+				while (read(s.sigfd, &si, sizeof(si)) == sizeof(si))
+					;
+				/* Asked to stop: nobody will read answers, kill what runs. */
+				s.stopping = true;
+				for (uint32_t k = 0; k < cfg->slots; k++)
+					if (s.slots[k])
+						kill_execution(s.slots[k], OUTCOME_INTERNAL);
+			} else if (kind == TAG_PIDFD && slot < cfg->slots) {
+				on_pidfd(&s, slot);
+			} else if (kind >= TAG_STREAM0 && kind < TAG_STREAM0 + STREAM__N &&
+				   slot < cfg->slots && s.slots[slot]) {
+				struct execution *e = s.slots[slot];
+				int idx = (int)kind - TAG_STREAM0;
+				if (e->streams[idx].fd >= 0)
+					(void)stream_drain(&s, e, idx);
+			}
+		}
+		now = time_now_us();
+		check_deadlines(&s, now);
+		for (uint32_t k = 0; k < cfg->slots; k++)
+			if (s.slots[k] && execution_done(s.slots[k]))
+				finish(&s, k);
+		if (s.stopping) {
+			/* Queued work will never be answered: drop it. */
+			struct execution *e;
+			while ((e = s.queue_head)) {
+				s.queue_head = e->next;
+				execution_free(e);
+			}
+			s.queue_tail = NULL;
+			s.queued = 0;
+		} else {
+			start_next(&s);
+		}
+	}
+
+	teardown(&s);
+	log_event(LOG_INFO, "spawner_stopped", NULL);
+	return rc;
+}

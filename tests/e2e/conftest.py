@@ -1,0 +1,80 @@
+"""Fixtures for pyexec's end-to-end tests.
+
+    PYEXECD=build/pyexecd /usr/bin/python3 -m pytest -q tests/e2e
+    PYEXEC_MODE=warm ...            (runs the same suite against --mode warm)
+
+`daemon`/`client` are one session-wide daemon (--slots 2 --queue 8);
+`start_daemon(args)` starts a separate one with custom flags for one test;
+`no_leaks` checks the host after a test for anything an execution left behind.
+"""
+
+import os
+
+import pytest
+
+import e2e_util as u
+
+_session = {}
+
+
+@pytest.fixture(scope="session")
+def daemon(tmp_path_factory):
+    d = u.Daemon(["--slots", "2", "--queue", "8"], str(tmp_path_factory.mktemp("daemon")),
+                 name="pyexecd-session")
+    d.start()
+    d.initial_tree = d.tree()
+    _session["daemon"] = d
+    try:
+        # one execution first, so that anything created lazily (a warm zygote,
+        # the daemon's cgroup subtree) is part of the baseline
+        d.client.ok("def main():\n    return 1\n", timeout=30)
+        d.baseline = u.LeakBaseline(d)
+    except BaseException:
+        d.stop()
+        raise
+    yield d
+    final = d.baseline.problems(fd_slack=8)
+    problems = d.stop()
+    _session.pop("daemon", None)
+    assert not final and not problems, "\n".join(final + problems) + "\n" + d.log_tail()
+
+
+@pytest.fixture(scope="session")
+def client(daemon):
+    return daemon.client
+
+
+@pytest.fixture
+def no_leaks(daemon):
+    yield
+    problems = daemon.baseline.problems()
+    assert not problems, "leak check failed:\n  " + "\n  ".join(problems)
+
+
+@pytest.fixture
+def start_daemon(tmp_path):
+    started = []
+
+    def start(args, name=None):
+        d = u.Daemon(args, str(tmp_path), name=name or "pyexecd-%d" % (len(started) + 1))
+        started.append(d)
+        return d.start()
+
+    yield start
+    problems = []
+    for d in started:
+        problems += d.stop()
+    assert not problems, "\n".join(problems) + "\n" + "\n".join(d.log_tail() for d in started)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    d = _session.get("daemon")
+    if rep.failed and d is not None:
+        rep.sections.append(("session daemon log", d.log_tail(25)))
+
+
+def pytest_report_header(config):
+    return "pyexecd: %s (mode %s, exists: %s)" % (u.PYEXECD, u.MODE, os.path.exists(u.PYEXECD))

@@ -1,0 +1,535 @@
+"""Helpers for pyexec's end-to-end tests: starting a daemon, talking to it,
+and looking at the host for anything an execution left behind.
+
+Everything here only ever talks to 127.0.0.1.
+"""
+
+import datetime
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+PYEXECD = os.environ.get("PYEXECD") or os.path.join(REPO, "build", "pyexecd")
+MODE = os.environ.get("PYEXEC_MODE", "cold")
+SANDBOX_UID = int(os.environ.get("PYEXEC_SANDBOX_UID", "100000"))
+# How long to poll for asynchronous cleanup (reaping, cgroup removal).
+LEAK_WAIT = float(os.environ.get("PYEXEC_E2E_LEAK_WAIT", "2.0"))
+# A value put into the daemon's environment that no script may ever see.
+CANARY_ENV = "PYEXEC_E2E_CANARY"
+CANARY_VALUE = "canary-%d-%d" % (os.getpid(), int(time.time()))
+
+HEALTH_WAIT = 20.0
+STOP_WAIT = 15.0
+HTTP_TIMEOUT = 60.0
+
+ISO_UTC_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00|\+0000)$")
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------------------
+# /proc helpers
+
+
+def _read(path, mode="r"):
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def proc_ppids():
+    """{pid: ppid} for every process on the machine."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        stat = _read("/proc/%s/stat" % name)
+        if not stat:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        rest = stat[stat.rfind(")") + 2:].split()
+        if len(rest) < 2:
+            continue
+        out[int(name)] = int(rest[1])
+    return out
+
+
+def descendants(pid):
+    """Every process below pid (not pid itself), as a sorted list."""
+    ppids = proc_ppids()
+    children = {}
+    for p, pp in ppids.items():
+        children.setdefault(pp, []).append(p)
+    out, todo = [], [pid]
+    while todo:
+        cur = todo.pop()
+        for c in children.get(cur, ()):
+            out.append(c)
+            todo.append(c)
+    return sorted(out)
+
+
+def proc_state(pid):
+    """One-letter state of pid, or None when it does not exist."""
+    stat = _read("/proc/%d/stat" % pid)
+    if not stat:
+        return None
+    rest = stat[stat.rfind(")") + 2:].split()
+    return rest[0] if rest else None
+
+
+def direct_children(pid):
+    return sorted(p for p, pp in proc_ppids().items() if pp == pid)
+
+
+def uid_processes(uid):
+    """{pid: 'comm'} of processes with uid among their real/effective/saved/fs uids."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        status = _read("/proc/%s/status" % name)
+        if not status:
+            continue
+        m = re.search(r"^Uid:\s+(.*)$", status, re.M)
+        if not m:
+            continue
+        uids = [int(x) for x in m.group(1).split()]
+        if uid in uids:
+            n = re.search(r"^Name:\s+(.*)$", status, re.M)
+            out[int(name)] = n.group(1) if n else "?"
+    return out
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+def mount_count():
+    return len(_read("/proc/self/mountinfo").splitlines())
+
+
+def host_tmp_pyexec_entries():
+    return sorted(n for n in os.listdir("/tmp") if n.startswith("pyexec"))
+
+
+def cgroup_dirs_for(path):
+    """Host directories that hold the daemon's cgroup subtree, for a path as
+    /health reports it (absolute, or relative to each hierarchy's root)."""
+    if not path:
+        return []
+    cands = []
+    if os.path.isabs(path) and os.path.isdir(path) and path.startswith("/sys/fs/cgroup"):
+        cands.append(path)
+    rel = path
+    m = re.match(r"^/sys/fs/cgroup/(?:[^/]+/)?(.*)$", path)
+    if m and path.startswith("/sys/fs/cgroup/"):
+        # /sys/fs/cgroup/<controller>/<rel> (v1) or /sys/fs/cgroup/<rel> (v2)
+        rel_v1 = m.group(1)
+        rel_v2 = path[len("/sys/fs/cgroup/"):]
+        rels = [rel_v1, rel_v2]
+    else:
+        rels = [rel.lstrip("/")]
+    try:
+        roots = [os.path.join("/sys/fs/cgroup", n) for n in os.listdir("/sys/fs/cgroup")]
+    except OSError:
+        roots = []
+    roots.append("/sys/fs/cgroup")
+    for root in roots:
+        for r in rels:
+            if not r:
+                continue
+            d = os.path.join(root, r)
+            if os.path.isdir(d) and d not in cands:
+                cands.append(d)
+    return cands
+
+
+def subdirs(dirs, maxdepth=5):
+    out = set()
+    for top in dirs:
+        base_depth = top.rstrip("/").count("/")
+        for root, dnames, _ in os.walk(top):
+            if root.count("/") - base_depth >= maxdepth:
+                dnames[:] = []
+            for d in dnames:
+                out.add(os.path.join(root, d))
+    return out
+
+
+def exec_cgroups_of(pid):
+    """find /sys/fs/cgroup -maxdepth 6 -type d -name 'exec-*' -path '*pyexec-<pid>*'"""
+    out = []
+    tag = "pyexec-%d" % pid
+    base = "/sys/fs/cgroup"
+    base_depth = base.count("/")
+    for root, dnames, _ in os.walk(base):
+        if root.count("/") - base_depth >= 6:
+            dnames[:] = []
+            continue
+        for d in dnames:
+            full = os.path.join(root, d)
+            if d.startswith("exec-") and tag in full:
+                out.append(full)
+    return sorted(out)
+
+
+def cgroup_dirs_named(pid):
+    """Directories anywhere under /sys/fs/cgroup whose name contains pyexec-<pid>."""
+    out = []
+    tag = "pyexec-%d" % pid
+    base = "/sys/fs/cgroup"
+    base_depth = base.count("/")
+    for root, dnames, _ in os.walk(base):
+        if root.count("/") - base_depth >= 6:
+            dnames[:] = []
+            continue
+        for d in dnames:
+            if tag in d:
+                out.append(os.path.join(root, d))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------------
+# talking to a daemon
+
+
+class Client:
+    def __init__(self, base_url, daemon=None):
+        self.base_url = base_url.rstrip("/")
+        self.daemon = daemon
+
+    @property
+    def port(self):
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    def url(self, path):
+        return self.base_url + path
+
+    def request(self, method, path, timeout=HTTP_TIMEOUT, **kw):
+        return requests.request(method, self.url(path), timeout=timeout, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def execute(self, script, timeout=None, memory=None, http_timeout=HTTP_TIMEOUT,
+                headers=None, **extra):
+        body = {"script": script}
+        if timeout is not None:
+            body["timeout"] = timeout
+        if memory is not None:
+            body["memory"] = memory
+        body.update(extra)
+        return self.post_json(body, http_timeout=http_timeout, headers=headers)
+
+    def post_json(self, obj, http_timeout=HTTP_TIMEOUT, headers=None):
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        return self.post("/execute", data=json.dumps(obj).encode(), headers=h,
+                         timeout=http_timeout)
+
+    def post_raw(self, data, content_type="application/json", http_timeout=HTTP_TIMEOUT,
+                 headers=None, path="/execute"):
+        h = {}
+        if content_type is not None:
+            h["Content-Type"] = content_type
+        h.update(headers or {})
+        return self.post(path, data=data, headers=h, timeout=http_timeout)
+
+    def health(self, timeout=5.0):
+        r = self.get("/health", timeout=timeout)
+        assert r.status_code == 200, "GET /health -> %d %r" % (r.status_code, r.text[:500])
+        return r.json()
+
+    def run(self, script, **kw):
+        """Executes and returns (response, body, seconds)."""
+        t0 = time.monotonic()
+        r = self.execute(script, **kw)
+        dt = time.monotonic() - t0
+        return r, json_body(r), dt
+
+    def ok(self, script, **kw):
+        """Executes a script that must succeed; returns the body."""
+        r, body, _ = self.run(script, **kw)
+        assert r.status_code == 200 and body.get("success") is True, \
+            "expected 200 success, got %d: %s" % (r.status_code, short(body))
+        return body
+
+
+def short(obj, n=1500):
+    s = json.dumps(obj) if not isinstance(obj, str) else obj
+    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+def json_body(r):
+    ctype = r.headers.get("Content-Type", "")
+    try:
+        body = r.json()
+    except ValueError:
+        raise AssertionError("response %d is not JSON (Content-Type %r): %r"
+                             % (r.status_code, ctype, r.content[:500]))
+    assert ctype.startswith("application/json"), \
+        "response %d has Content-Type %r" % (r.status_code, ctype)
+    return body
+
+
+def assert_error(r, status, error_type=None, error_types=None):
+    body = json_body(r)
+    want = {error_type} if error_type else set(error_types or ())
+    assert r.status_code == status and (not want or body.get("error_type") in want), \
+        "expected %d %s, got %d: %s" % (status, "/".join(sorted(want)) or "", r.status_code,
+                                        short(body))
+    assert body.get("success") is False, short(body)
+    assert isinstance(body.get("error"), str) and body["error"].strip(), short(body)
+    assert isinstance(body.get("error_type"), str), short(body)
+    return body
+
+
+def assert_timestamp(ts):
+    assert isinstance(ts, str) and ISO_UTC_RE.match(ts), "timestamp %r is not ISO 8601 UTC" % ts
+    t = ts.replace("Z", "+00:00")
+    if t.endswith("+0000"):
+        t = t[:-5] + "+00:00"
+    if "." in t:
+        head, frac = t.split(".", 1)
+        digits = frac[:frac.index("+")]
+        t = head + "." + (digits + "000000")[:6] + frac[frac.index("+"):]
+    when = datetime.datetime.fromisoformat(t)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((now - when).total_seconds()) < 120, "timestamp %r is far from now %s" % (ts, now)
+
+
+# ---------------------------------------------------------------------------
+# a daemon process
+
+
+class Daemon:
+    def __init__(self, args, workdir, name="pyexecd"):
+        self.args = list(args)
+        self.workdir = workdir
+        self.name = name
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(workdir, "%s.stderr.log" % name)
+        self.out_path = os.path.join(workdir, "%s.stdout.log" % name)
+        self.client = None
+        self.returncode = None
+        self.cgroup_path = None
+        self.cgroup_version = None
+
+    def start(self):
+        assert os.access(PYEXECD, os.X_OK), "daemon binary %s is missing" % PYEXECD
+        self.tmp_before = set(host_tmp_pyexec_entries())
+        self.port = free_port()
+        argv = [PYEXECD, "--port", str(self.port), "--bind", "127.0.0.1"]
+        if not any(a == "--mode" or a.startswith("--mode=") for a in self.args):
+            argv += ["--mode", MODE]
+        argv += self.args
+        self.argv = argv
+        env = dict(os.environ)
+        env[CANARY_ENV] = CANARY_VALUE
+        self.log = open(self.log_path, "wb")
+        self.out = open(self.out_path, "wb")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.out,
+                                     stderr=self.log, env=env, close_fds=True,
+                                     start_new_session=True)
+        self.client = Client("http://127.0.0.1:%d" % self.port, daemon=self)
+        deadline = time.monotonic() + HEALTH_WAIT
+        last = None
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("%s exited with %s during startup: %s\n%s"
+                                     % (self.name, self.proc.returncode, " ".join(argv),
+                                        self.log_tail()))
+            try:
+                r = requests.get(self.client.url("/health"), timeout=1.0)
+                if r.status_code == 200:
+                    break
+                last = "%d %s" % (r.status_code, r.text[:200])
+            except requests.RequestException as e:
+                last = repr(e)
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError("%s: /health did not answer within %.0f s (last: %s)\n%s"
+                                     % (self.name, HEALTH_WAIT, last, self.log_tail()))
+            time.sleep(0.05)
+        h = r.json()
+        cg = (h.get("isolation") or {}).get("cgroup") or {}
+        self.cgroup_path = cg.get("path")
+        self.cgroup_version = cg.get("version")
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def tree(self):
+        return descendants(self.pid)
+
+    def fds(self):
+        out = {self.pid: fd_count(self.pid)}
+        for p in self.tree():
+            out[p] = fd_count(p)
+        return {p: n for p, n in out.items() if n is not None}
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "--- %s stderr (last %d lines) ---\n%s" % (self.name, n, "\n".join(lines[-n:]))
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self):
+        """SIGTERM, bounded wait; returns a list of problems (empty when clean)."""
+        problems = []
+        if self.proc is None or self.returncode is not None:
+            return problems
+        tree_before = self.tree()
+        if self.proc.poll() is not None:
+            problems.append("%s had already exited with %s before SIGTERM"
+                            % (self.name, self.proc.returncode))
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                problems.append("%s did not exit within %.0f s of SIGTERM"
+                                % (self.name, STOP_WAIT))
+                self.kill()
+        self.returncode = self.proc.returncode
+        if self.returncode != 0:
+            problems.append("%s exited with %s after SIGTERM (expected 0)"
+                            % (self.name, self.returncode))
+        # what it leaves behind
+        deadline = time.monotonic() + LEAK_WAIT
+        while True:
+            left = [p for p in tree_before if proc_state(p) not in (None, "Z", "X")]
+            sandboxed = uid_processes(SANDBOX_UID)
+            tmp_new = sorted(set(host_tmp_pyexec_entries()) - self.tmp_before)
+            cgs = cgroup_dirs_named(self.pid)
+            if not (left or sandboxed or tmp_new or cgs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        if left:
+            problems.append("%s's processes %s still exist after it exited" % (self.name, left))
+        if sandboxed:
+            problems.append("processes of uid %d remain after %s exited: %s"
+                            % (SANDBOX_UID, self.name, sandboxed))
+        if tmp_new:
+            problems.append("%s left /tmp entries %s" % (self.name, tmp_new))
+        if cgs:
+            problems.append("%s left cgroup directories %s" % (self.name, cgs))
+        self.log.close()
+        self.out.close()
+        return problems
+
+
+# ---------------------------------------------------------------------------
+# leak checks
+
+
+class LeakBaseline:
+    """What the host looks like with the daemon idle; compared after tests."""
+
+    def __init__(self, daemon):
+        self.daemon = daemon
+        self.take()
+
+    def take(self):
+        d = self.daemon
+        self.children = direct_children(d.pid)
+        self.tree = d.tree()
+        self.tree_size = len(self.tree)
+        self.uid_procs = set(uid_processes(SANDBOX_UID))
+        self.cg_dirs = cgroup_dirs_for(d.cgroup_path) if d.cgroup_version not in (None, "none") else []
+        self.cg_sub = subdirs(self.cg_dirs)
+        self.tmp = set(host_tmp_pyexec_entries())
+        self.mounts = mount_count()
+        self.fds = d.fds()
+        self.fd_total = sum(self.fds.values())
+
+    def problems(self, fd_slack=10, wait=LEAK_WAIT):
+        """Polls up to `wait` s; returns the list of what is still wrong."""
+        d = self.daemon
+        deadline = time.monotonic() + wait
+        while True:
+            probs = []
+            if d.proc is None or d.proc.poll() is not None:
+                return ["the daemon (pid %d) has exited with %s" % (d.pid, d.proc and d.proc.returncode)]
+            procs = {p: n for p, n in uid_processes(SANDBOX_UID).items()
+                     if p not in self.uid_procs}
+            if procs:
+                probs.append("processes with uid %d remain: %s" % (SANDBOX_UID, procs))
+            tree = d.tree()
+            if len(tree) != self.tree_size:
+                probs.append("daemon process tree has %d processes %s, expected %d %s"
+                             % (len(tree), tree, self.tree_size, self.tree))
+            kids = direct_children(d.pid)
+            if kids != self.children:
+                probs.append("daemon's direct children changed (a component restarted?): "
+                             "%s -> %s" % (self.children, kids))
+            if self.cg_dirs:
+                new = sorted(subdirs(self.cg_dirs) - self.cg_sub)
+                if new:
+                    probs.append("cgroup directories remain: %s" % new)
+            execs = exec_cgroups_of(d.pid)
+            if execs:
+                probs.append("exec-* cgroups remain: %s" % execs)
+            tmp = sorted(set(host_tmp_pyexec_entries()) - self.tmp)
+            if tmp:
+                probs.append("new host /tmp entries: %s" % tmp)
+            m = mount_count()
+            if m != self.mounts:
+                probs.append("host mount table has %d lines, was %d" % (m, self.mounts))
+            fds = d.fds()
+            total = sum(fds.values())
+            if total > self.fd_total + fd_slack:
+                probs.append("daemon fd count grew from %d %s to %d %s"
+                             % (self.fd_total, self.fds, total, fds))
+            if not probs:
+                try:
+                    h = d.client.health()
+                    if h.get("status") != "healthy":
+                        probs.append("/health status is %r" % h.get("status"))
+                    else:
+                        return []
+                except Exception as e:  # noqa: BLE001 - any failure is a finding
+                    probs.append("/health failed: %r" % e)
+            if time.monotonic() > deadline:
+                return probs
+            time.sleep(0.05)
