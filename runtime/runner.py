@@ -1,31 +1,27 @@
 # pyexec runner: runs one untrusted script inside the jail and reports what
 # its main() returned.
 #
-# Contract with the C side:
-#   fd 0 /dev/null; fd 1 stdout pipe; fd 2 stderr pipe; fd 3 the script (a
-#   sealed memfd of UTF-8 text); fd 4 the result channel.  Exactly one JSON
-#   document, always valid UTF-8, is written to fd 4:
-#     {"ok":true,"result":<main()'s return value>}
-#     {"ok":false,"error_type":T,"error":MESSAGE,...}
-#   T: invalid_encoding, syntax_error (+ "line", "column" when known),
-#   missing_main, main_not_callable, system_exit, memory_limit,
-#   runtime_error (+ "exception_type", "traceback"), result_nan,
-#   result_not_serializable, internal_error.
-#   Exit status: 0 once the document is written; 3 if fd 4 was unusable
-#   (e.g. the script closed it); 2 if the runner itself broke before writing.
-#   run() never returns: it ends with os._exit, so the script's atexit
-#   handlers and leftover threads do not run after main().
+# Contract with the C side.  fds: 0 /dev/null, 1 stdout pipe, 2 stderr pipe,
+# 3 the script (sealed memfd, UTF-8), 4 the result channel, which receives
+# exactly one JSON document, always valid UTF-8:
+#   {"ok":true,"result":...} or {"ok":false,"error_type":T,"error":MESSAGE,...}
+# with T one of invalid_encoding, syntax_error (+ line, column when known),
+# missing_main, main_not_callable, system_exit, memory_limit, runtime_error
+# (+ exception_type, traceback), result_nan, result_not_serializable,
+# internal_error.  Exit status 0 once it is written, 3 if fd 4 was unusable
+# (the script closed it), 2 if the runner itself broke.  run() never returns
+# but calls os._exit, so atexit handlers and leftover threads never run.
 #
-# Loaded two ways: cold, as `python3 -I -B -c <this file>`; warm, exec'd once
-# into a namespace named "pyexec_runner" by a zygote with numpy and pandas
-# preloaded, which calls run(warm=True) in each forked child.  Hence the top
-# level only defines things and imports cheap stdlib modules: a cold hello
-# world must cost little more than interpreter start-up.
+# Cold mode: `python3 -I -B -c <this file>`.  Warm mode: a zygote with numpy
+# and pandas preloaded execs this once into a namespace named "pyexec_runner"
+# and calls run(warm=True) in each forked child.  So the top level only
+# defines things and imports cheap stdlib modules: a cold hello world must
+# cost little more than interpreter start-up.
 #
-# The runner shares a process with the code it runs, so it cannot be made
-# tamper-proof; the jail is the security boundary, not this file.  It only
-# resists casual monkeypatching (builtins, os, json, sys.stdout...), so that
-# a script that breaks its own environment still gets an accurate report.
+# The runner shares its process with the code it runs and cannot be made
+# tamper-proof: the jail is the security boundary, not this file.  It only
+# shrugs off casual monkeypatching (builtins, os, json, sys.stdout...), so
+# that a script which breaks its own environment still gets an accurate report.
 
 import _ast  # the AST node classes, without the cost of importing ast (enum...)
 import builtins
@@ -45,9 +41,7 @@ __builtins__ = dict(builtins.__dict__)
 # json.dumps and friends but not these names in the runner's own namespace.
 _pread, _write, _close, _fstat = os.pread, os.write, os.close, os.fstat
 _getpid, _urandom, _exit = os.getpid, os.urandom, os._exit
-_open = io.open
-_modules = sys.modules
-_line_cache = linecache.cache
+_open, _modules, _line_cache = io.open, sys.modules, linecache.cache
 _ModuleType, _CoroutineType = types.ModuleType, types.CoroutineType
 _OWN_FILE = (lambda: 0).__code__.co_filename  # "<string>" cold, "<pyexec-runner>" warm
 _SCRIPT = "script.py"
@@ -59,25 +53,18 @@ _STREAMS = []  # our stdout/stderr wrappers, flushed at the end
 
 
 class _Refused(TypeError):
-    """A value _convert will not turn into JSON; the message is built later,
-    once it is known whether the value is the result itself or nested in it."""
-
-    def __init__(self, obj, what=None, hint=None):
+    # Carries the value, not a message: only _serialize knows whether it is
+    # the result itself or nested inside it.
+    def __init__(self, obj, pandas_kind=None):
         TypeError.__init__(self, "not JSON-serializable")
-        self.obj, self.what, self.hint = obj, what, hint
+        self.obj, self.pandas_kind = obj, pandas_kind
 
 
-_PANDAS_HINTS = (
-    ("DataFrame", 'df.to_dict() or df.to_dict(orient="records")'),
-    ("Series", "s.to_dict() or s.tolist()"),
-    ("Index", "idx.tolist()"),
-)
-_HINTS = {
-    "bytes": "decode it to str first, e.g. b.decode()",
-    "bytearray": "decode it to str first, e.g. b.decode()",
-    "set": "convert it to a list, e.g. sorted(s)",
-    "frozenset": "convert it to a list, e.g. sorted(s)",
-}
+_DECODE, _LIST = "decode it to str first, e.g. b.decode()", "convert it to a list, e.g. sorted(s)"
+_HINTS = {"DataFrame": 'return df.to_dict() or df.to_dict(orient="records") instead',
+          "Series": "return s.to_dict() or s.tolist() instead",
+          "Index": "return idx.tolist() instead",
+          "bytes": _DECODE, "bytearray": _DECODE, "set": _LIST, "frozenset": _LIST}
 
 
 def _convert(o):
@@ -86,20 +73,19 @@ def _convert(o):
     np = _modules.get("numpy")
     if np is not None:
         if isinstance(o, np.generic):
-            value = o.item()
-            if not isinstance(value, np.generic):
-                return value
-            if isinstance(value, np.floating):  # longdouble.item() stays numpy
-                return float(value)
-            raise _Refused(o)
+            # float(): longdouble.item() would return numpy's type again.
+            value = float(o) if isinstance(o, np.floating) else o.item()
+            if isinstance(value, np.generic):  # clongdouble: no Python twin
+                raise _Refused(o)
+            return value
         if isinstance(o, np.ndarray):
             return o.tolist()
     pd = _modules.get("pandas")
     if pd is not None:
-        for name, hint in _PANDAS_HINTS:
-            cls = getattr(pd, name, None)
+        for kind in ("DataFrame", "Series", "Index"):
+            cls = getattr(pd, kind, None)
             if isinstance(cls, type) and isinstance(o, cls):
-                raise _Refused(o, "a pandas " + name, "return " + hint + " instead")
+                raise _Refused(o, kind)
     dt = _modules.get("datetime")
     if dt is not None and isinstance(o, (dt.date, dt.time)):
         return o.isoformat()
@@ -186,69 +172,58 @@ def _failure(exc):
 
 
 def _syntax_error(exc):
-    if not isinstance(exc, (SyntaxError, ValueError)):
-        # The parser reports absurd nesting as MemoryError or RecursionError.
-        return _error("syntax_error", "Syntax error: script is too deeply nested to compile")
-    if not isinstance(exc, SyntaxError):
-        return _error("syntax_error", "Syntax error: " + str(exc))
-    where, fields = [], {}
-    for key, value in (("line", exc.lineno), ("column", exc.offset)):
-        if isinstance(value, int):
-            fields[key] = value
-            where.append(key + " " + str(value))
-    message = "Syntax error: " + str(exc.msg or "invalid syntax")
-    if where:
-        message += " (" + ", ".join(where) + ")"
-    return _error("syntax_error", message, **fields)
+    if isinstance(exc, SyntaxError):
+        fields = {k: v for k, v in (("line", exc.lineno), ("column", exc.offset))
+                  if isinstance(v, int)}
+        where = ", ".join(k + " " + str(v) for k, v in fields.items())
+        return _error("syntax_error", "Syntax error: " + str(exc.msg or "invalid syntax")
+                      + (" (" + where + ")" if where else ""), **fields)
+    # ValueError means null bytes; absurd nesting makes the parser raise
+    # MemoryError or RecursionError.
+    return _error("syntax_error", "Syntax error: " + (
+        str(exc) if isinstance(exc, ValueError) else "script is too deeply nested to compile"))
 
 
-def _target_names(target):
+def _names(target):
+    # Attributes and subscripts bind no module-level name.
     if isinstance(target, _ast.Name):
         return [target.id]
     if isinstance(target, _ast.Starred):
-        return _target_names(target.value)
+        return _names(target.value)
     if isinstance(target, (_ast.Tuple, _ast.List)):
-        return [name for elt in target.elts for name in _target_names(elt)]
-    return []  # attributes and subscripts bind no module-level name
-
-
-def _bound_names(node):
-    if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, _ast.Assign):
-        return [name for t in node.targets for name in _target_names(t)]
-    if isinstance(node, _ast.AugAssign) or (
-            isinstance(node, _ast.AnnAssign) and node.value is not None):
-        return _target_names(node.target)
-    if isinstance(node, _ast.Import):
-        return [a.asname or a.name.partition(".")[0] for a in node.names]
-    if isinstance(node, _ast.ImportFrom):
-        return [a.asname or a.name for a in node.names]
-    if isinstance(node, (_ast.With, _ast.AsyncWith)):
-        return [name for item in node.items if item.optional_vars is not None
-                for name in _target_names(item.optional_vars)]
+        return [name for elt in target.elts for name in _names(elt)]
     return []
 
 
 _TRY_NODES = tuple({_ast.Try, getattr(_ast, "TryStar", _ast.Try)})
 
 
-def _blocks(node):
-    # Blocks that run at module level; function and class bodies do not.
-    if isinstance(node, _ast.If):
-        return [node.body, node.orelse]
-    if isinstance(node, _TRY_NODES):
-        return [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
-    if isinstance(node, (_ast.With, _ast.AsyncWith)):
-        return [node.body]
-    return []
-
-
 def _binds_main(body):
-    # A static check so that a script without main() is rejected before any
-    # of it runs; binding main through globals() or exec() is not seen.
+    # Static, so that a script without main() is rejected before any of it
+    # runs; binding main through globals() or exec() is not seen.
     for node in body:
-        if "main" in _bound_names(node) or any(_binds_main(b) for b in _blocks(node)):
+        names, blocks = [], []
+        if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, _ast.Assign):
+            names = [name for t in node.targets for name in _names(t)]
+        elif isinstance(node, _ast.AugAssign) or (
+                isinstance(node, _ast.AnnAssign) and node.value is not None):
+            names = _names(node.target)
+        elif isinstance(node, _ast.Import):
+            names = [a.asname or a.name.partition(".")[0] for a in node.names]
+        elif isinstance(node, _ast.ImportFrom):
+            names = [a.asname or a.name for a in node.names]
+        # Only blocks that run at module level: not function or class bodies.
+        elif isinstance(node, _ast.If):
+            blocks = [node.body, node.orelse]
+        elif isinstance(node, _TRY_NODES):
+            blocks = [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
+        elif isinstance(node, (_ast.With, _ast.AsyncWith)):
+            names = [name for item in node.items if item.optional_vars is not None
+                     for name in _names(item.optional_vars)]
+            blocks = [node.body]
+        if "main" in names or any(_binds_main(block) for block in blocks):
             return True
     return False
 
@@ -271,18 +246,15 @@ def _setup_streams():
     # The streams being replaced are kept alive: in warm mode they may hold
     # the zygote's unflushed output, which garbage collection would flush
     # into this script's stdout.
-    for name in ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"):
-        _KEEP.append(getattr(sys, name, None))
+    _KEEP.extend(getattr(sys, name, None) for name in
+                 ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"))
     common = {"encoding": "utf-8", "errors": "backslashreplace", "closefd": False}
-    stdin = _open(0, "r", **common)
-    # Line buffering: output printed before a timeout kill must already be
-    # in the pipe, not in a buffer that dies with the process.
-    stdout = _open(1, "w", 1, **common)
-    stderr = _open(2, "w", 1, **common)
-    sys.stdin = sys.__stdin__ = stdin
-    sys.stdout = sys.__stdout__ = stdout
-    sys.stderr = sys.__stderr__ = stderr
-    _STREAMS.extend((stdout, stderr))
+    sys.stdin = sys.__stdin__ = _open(0, "r", **common)
+    # Line buffering (the 1): output printed before a timeout kill must
+    # already be in the pipe, not in a buffer that dies with the process.
+    sys.stdout = sys.__stdout__ = _open(1, "w", 1, **common)
+    sys.stderr = sys.__stderr__ = _open(2, "w", 1, **common)
+    _STREAMS.extend((sys.stdout, sys.stderr))
 
 
 def _reseed():
@@ -305,13 +277,12 @@ def _serialize(value):
     except MemoryError:
         return _MEMORY_DOC
     except _Refused as exc:
-        name = _type_name(exc.obj, "object")
-        message = "main() returned " + (exc.what or "a value of type '" + name + "'")
-        if exc.obj is not value:
-            message += " (inside the result)"
-        message += ", which is not JSON-serializable"
-        hint = exc.hint or _HINTS.get(name)
-        return _error("result_not_serializable", message + ("; " + hint if hint else ""))
+        name = exc.pandas_kind or _type_name(exc.obj, "object")
+        what = "a pandas " + name if exc.pandas_kind else "a value of type '" + name + "'"
+        where = "" if exc.obj is value else " (inside the result)"
+        hint = _HINTS.get(name)
+        return _error("result_not_serializable", "main() returned " + what + where
+                      + ", which is not JSON-serializable" + ("; " + hint if hint else ""))
     except RecursionError:
         return _error("result_not_serializable",
                       "main() returned a value that is nested too deeply to serialize")
@@ -382,45 +353,41 @@ def _flush():
 
 
 def _finish(doc, pid, channel):
-    if _getpid() != pid:
-        # A child the script forked got back here: only the original reports.
-        _flush()
-        _exit(0)
-    try:
-        st = _fstat(4)
-        # The script may have closed fd 4 and opened something else there.
-        if (st.st_dev, st.st_ino) != channel:
-            raise OSError("result channel replaced")
-        view = memoryview(doc)
-        while view:
-            view = view[_write(4, view):]
-        _close(4)
-    except BaseException:
-        _flush()
-        _exit(3)
+    status = 0
+    if _getpid() == pid:  # a child the script forked must not report too
+        try:
+            st = _fstat(4)
+            # The script may have closed fd 4 and opened something else there.
+            if (st.st_dev, st.st_ino) != channel:
+                raise OSError("result channel replaced")
+            view = memoryview(doc)
+            while view:
+                view = view[_write(4, view):]
+            _close(4)
+        except BaseException:
+            status = 3
     _flush()
-    _exit(0)
+    _exit(status)
 
 
 def run(warm=False):
     """Runs the script on fd 3 and reports on fd 4; never returns."""
     try:
-        pid = _getpid()
         try:
-            st = _fstat(4)
+            pid, st = _getpid(), _fstat(4)
         except OSError:
-            _exit(3)
-        channel = (st.st_dev, st.st_ino)
+            _exit(3)  # no result channel, so nobody to report to
         try:
             if warm:
                 _reseed()
             doc = _execute()
+        except MemoryError:
+            doc = _MEMORY_DOC
         except BaseException as exc:
-            doc = _MEMORY_DOC if isinstance(exc, MemoryError) else _error(
-                "internal_error", "pyexec runner failed: " + _describe(exc)[1])
-        _finish(doc, pid, channel)
+            doc = _error("internal_error", "pyexec runner failed: " + _describe(exc)[1])
+        _finish(doc, pid, (st.st_dev, st.st_ino))
     finally:
-        _exit(2)  # only reached if the runner itself is broken
+        _exit(2)  # reached only if the runner itself is broken
 
 
 if __name__ == "__main__":

@@ -65,25 +65,30 @@ static bool is_sep(char ch)
 	return ch == ' ' || ch == ',' || ch == '\n' || ch == '\t';
 }
 
-bool cg_list_has(const char *list, const char *word)
+/* cg_list_has() on the range [p, end). */
+static bool list_has_range(const char *p, const char *end, const char *word)
 {
 	size_t wl = strlen(word);
-	const char *p = list;
 
 	if (wl == 0)
 		return false;
-	while (*p) {
+	while (p < end) {
 		const char *start;
 
-		while (*p && is_sep(*p))
+		while (p < end && is_sep(*p))
 			p++;
 		start = p;
-		while (*p && !is_sep(*p))
+		while (p < end && !is_sep(*p))
 			p++;
 		if ((size_t)(p - start) == wl && memcmp(start, word, wl) == 0)
 			return true;
 	}
 	return false;
+}
+
+bool cg_list_has(const char *list, const char *word)
+{
+	return list_has_range(list, list + strlen(list), word);
 }
 
 /* A cgroup path we can map to a directory: absolute, no "." or ".." part. */
@@ -136,11 +141,8 @@ int cg_parse_proc_cgroup(const char *text, const char *ctl, char **path)
 			if (!ctl) {
 				/* "0::/path": hierarchy 0 with an empty controller list. */
 				match = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
-			} else if (c2 > c1 + 1) {
-				_cleanup_free_ char *ctls = dup_range(c1 + 1, c2);
-				if (!ctls)
-					return -ENOMEM;
-				match = cg_list_has(ctls, ctl);
+			} else {
+				match = list_has_range(c1 + 1, c2, ctl);
 			}
 		}
 		if (match) {
@@ -207,15 +209,16 @@ static const char *below_root(const char *root, const char *own)
 
 int cg_parse_mountinfo(const char *text, const char *ctl, const char *own_path, char **dir)
 {
-	_cleanup_free_ char *copy = strdup(text);
+	_cleanup_free_ char *copy = NULL;
 	_cleanup_free_ char *best = NULL;
 	bool mounted = false;
 	char *save = NULL;
 
-	if (!copy)
-		return -ENOMEM;
 	if (!path_plain(own_path))
 		return -ENOTSUP;
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/*
 		 * "id parent maj:min root mountpoint opts [optional...] - fstype
@@ -268,23 +271,33 @@ int cg_parse_mountinfo(const char *text, const char *ctl, const char *own_path, 
 	return 0;
 }
 
-int cg_parse_u64(const char *text, uint64_t *out)
+/*
+ * A decimal number filling [p, end) but for one optional final newline.
+ * The caller guarantees that the text goes on to a NUL or '\n' at end.
+ */
+static int parse_u64_range(const char *p, const char *end, uint64_t *out)
 {
-	char *end = NULL;
+	char *stop = NULL;
 	unsigned long long v;
 
-	if (text[0] < '0' || text[0] > '9')
+	/* strtoull would accept a sign or leading blanks. */
+	if (p >= end || *p < '0' || *p > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(text, &end, 10);
+	v = strtoull(p, &stop, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (*end == '\n')
-		end++;
-	if (*end != '\0')
+	if (stop < end && *stop == '\n' && stop + 1 == end)
+		stop++;
+	if (stop != end)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int cg_parse_u64(const char *text, uint64_t *out)
+{
+	return parse_u64_range(text, text + strlen(text), out);
 }
 
 int cg_parse_keyed(const char *text, const char *key, uint64_t *out)
@@ -295,12 +308,8 @@ int cg_parse_keyed(const char *text, const char *key, uint64_t *out)
 	while (*line) {
 		const char *eol = strchrnul(line, '\n');
 
-		if ((size_t)(eol - line) > kl && strncmp(line, key, kl) == 0 && line[kl] == ' ') {
-			_cleanup_free_ char *val = dup_range(line + kl + 1, eol);
-			if (!val)
-				return -ENOMEM;
-			return cg_parse_u64(val, out);
-		}
+		if ((size_t)(eol - line) > kl && strncmp(line, key, kl) == 0 && line[kl] == ' ')
+			return parse_u64_range(line + kl + 1, eol, out);
 		line = *eol ? eol + 1 : eol;
 	}
 	return -ENOENT;
@@ -386,6 +395,19 @@ int cg_write_at(int dfd, const char *file, const char *value)
 	if ((size_t)n != len)
 		return -EIO;
 	return 0;
+}
+
+int cg_write_u64_at(int dfd, const char *file, uint64_t v)
+{
+	char buf[24]; /* 20 digits of UINT64_MAX */
+
+	(void)snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return cg_write_at(dfd, file, buf);
+}
+
+int cg_write_pid_at(int dfd, const char *file, pid_t pid)
+{
+	return cg_write_u64_at(dfd, file, (uint64_t)pid);
 }
 
 int cg_read_u64_at(int dfd, const char *file, uint64_t *out)

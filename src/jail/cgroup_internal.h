@@ -129,6 +129,9 @@ int cg_name_check(const char *name) _wur_;
 int cg_read_at(int dfd, const char *file, char **out) _wur_;
 /* One write(2) of value: cgroup files take a value per write. */
 int cg_write_at(int dfd, const char *file, const char *value) _wur_;
+int cg_write_u64_at(int dfd, const char *file, uint64_t v) _wur_;
+/* Writes a pid (cgroup.procs); pid > 0. */
+int cg_write_pid_at(int dfd, const char *file, pid_t pid) _wur_;
 int cg_read_u64_at(int dfd, const char *file, uint64_t *out) _wur_;
 int cg_read_keyed_at(int dfd, const char *file, const char *key, uint64_t *out) _wur_;
 /* 0 if file exists in dfd, -ENOENT if not, other -errno. */

@@ -124,19 +124,11 @@ static void v1_fini(_unused_ struct cgroup_manager *m)
 {
 }
 
-static int write_u64(int dfd, const char *file, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return cg_write_at(dfd, file, buf);
-}
-
 static int set_memory(int dfd, uint64_t bytes)
 {
 	int r;
 
-	r = write_u64(dfd, "memory.limit_in_bytes", bytes);
+	r = cg_write_u64_at(dfd, "memory.limit_in_bytes", bytes);
 	if (r < 0)
 		return r;
 	/*
@@ -144,7 +136,7 @@ static int set_memory(int dfd, uint64_t bytes)
 	 * cannot extend the limit.  It must be written after the RAM limit:
 	 * the kernel refuses memsw < limit.
 	 */
-	r = write_u64(dfd, "memory.memsw.limit_in_bytes", bytes);
+	r = cg_write_u64_at(dfd, "memory.memsw.limit_in_bytes", bytes);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	/* Prefer OOM over swapping the script out; not every kernel allows it. */
@@ -162,7 +154,7 @@ static int set_cpu(int dfd, uint32_t percent)
 	/* The kernel's minimum quota is 1 ms. */
 	if (quota < 1000)
 		quota = 1000;
-	return write_u64(dfd, "cpu.cfs_quota_us", quota);
+	return cg_write_u64_at(dfd, "cpu.cfs_quota_us", quota);
 }
 
 static int v1_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
@@ -184,7 +176,7 @@ static int v1_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 	}
 	i = hier_of(m, CG_CTL_PIDS);
 	if (lim->pids_max && (m->limits & CGL_PIDS)) {
-		r = write_u64(c->fd[i], "pids.max", lim->pids_max);
+		r = cg_write_u64_at(c->fd[i], "pids.max", lim->pids_max);
 		if (r < 0)
 			return r;
 	}
@@ -199,12 +191,9 @@ static int v1_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 
 static int v1_attach(struct cgroup_exec *c, pid_t pid)
 {
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t k = 0; k < c->m->nhier; k++) {
 		/* cgroup.procs moves the whole thread group, unlike tasks. */
-		int r = cg_write_at(c->fd[k], "cgroup.procs", buf);
+		int r = cg_write_pid_at(c->fd[k], "cgroup.procs", pid);
 		if (r < 0)
 			return r;
 	}

@@ -45,10 +45,15 @@ static void ctl_string(uint32_t mask, char sign, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (size_t k = 0; k < ARRAY_SIZE(v2_ctls); k++) {
+		int n;
+
 		if (!(mask & v2_ctls[k].bit))
 			continue;
-		len += (size_t)snprintf(buf + len, size - len, "%s%c%s", len ? " " : "", sign,
-					v2_ctls[k].name);
+		n = snprintf(buf + len, size - len, "%s%c%s", len ? " " : "", sign, v2_ctls[k].name);
+		/* Cannot happen with the callers' 64 bytes; stop rather than overrun. */
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
 	}
 }
 
@@ -84,7 +89,7 @@ static int only_self(int dfd, pid_t self)
 	r = cg_read_at(dfd, "cgroup.procs", &text);
 	if (r < 0)
 		return r;
-	snprintf(want, sizeof(want), "%d\n", (int)self);
+	(void)snprintf(want, sizeof(want), "%d\n", (int)self);
 	return strcmp(text, want) == 0 ? 0 : -EBUSY;
 }
 
@@ -96,7 +101,6 @@ static int only_self(int dfd, pid_t self)
 static int move_self_to_leaf(struct cgroup_manager *m, int own_fd)
 {
 	pid_t self = getpid();
-	char buf[24];
 	int r;
 
 	r = only_self(own_fd, self);
@@ -113,8 +117,7 @@ static int move_self_to_leaf(struct cgroup_manager *m, int own_fd)
 		return r;
 	}
 	m->v2_leaf_fd = r;
-	snprintf(buf, sizeof(buf), "%d", (int)self);
-	r = cg_write_at(m->v2_leaf_fd, "cgroup.procs", buf);
+	r = cg_write_pid_at(m->v2_leaf_fd, "cgroup.procs", self);
 	if (r < 0)
 		return r;
 	m->v2_moved_pid = self;
@@ -211,8 +214,7 @@ static void v2_fini(struct cgroup_manager *m)
 			m->v2_enabled_in_own = 0;
 	}
 	if (m->v2_moved_pid > 0 && m->v2_enabled_in_own == 0) {
-		snprintf(buf, sizeof(buf), "%d", (int)m->v2_moved_pid);
-		back = cg_write_at(own_fd, "cgroup.procs", buf) == 0;
+		back = cg_write_pid_at(own_fd, "cgroup.procs", m->v2_moved_pid) == 0;
 	}
 	if (m->v2_leaf_fd >= 0) {
 		cg_close(&m->v2_leaf_fd);
@@ -220,14 +222,6 @@ static void v2_fini(struct cgroup_manager *m)
 		if (back)
 			(void)!cg_rmdir_at(own_fd, m->v2_leaf_name, true);
 	}
-}
-
-static int write_u64(int dfd, const char *file, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return cg_write_at(dfd, file, buf);
 }
 
 static int v2_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
@@ -241,7 +235,7 @@ static int v2_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 	c->fd[0] = dfd = r;
 
 	if (lim->memory_bytes && (m->limits & CGL_MEMORY)) {
-		r = write_u64(dfd, "memory.max", lim->memory_bytes);
+		r = cg_write_u64_at(dfd, "memory.max", lim->memory_bytes);
 		if (r < 0)
 			return r;
 		/* Absent without swap accounting (CONFIG_MEMCG_SWAP / swapaccount=0). */
@@ -250,7 +244,7 @@ static int v2_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 			return r;
 	}
 	if (lim->pids_max && (m->limits & CGL_PIDS)) {
-		r = write_u64(dfd, "pids.max", lim->pids_max);
+		r = cg_write_u64_at(dfd, "pids.max", lim->pids_max);
 		if (r < 0)
 			return r;
 	}
@@ -261,7 +255,7 @@ static int v2_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 		/* The kernel's minimum quota is 1 ms. */
 		if (quota < 1000)
 			quota = 1000;
-		snprintf(buf, sizeof(buf), "%" PRIu64 " %u", quota, V2_CPU_PERIOD_US);
+		(void)snprintf(buf, sizeof(buf), "%" PRIu64 " %u", quota, V2_CPU_PERIOD_US);
 		r = cg_write_at(dfd, "cpu.max", buf);
 		if (r < 0)
 			return r;
@@ -271,10 +265,7 @@ static int v2_create(struct cgroup_exec *c, const struct cgroup_limits *lim)
 
 static int v2_attach(struct cgroup_exec *c, pid_t pid)
 {
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return cg_write_at(c->fd[0], "cgroup.procs", buf);
+	return cg_write_pid_at(c->fd[0], "cgroup.procs", pid);
 }
 
 static int v2_usage(struct cgroup_exec *c, struct cgroup_usage *out)

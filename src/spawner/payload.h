@@ -1,21 +1,36 @@
 /*
- * What runs inside a jail once it is built.  The cold payload execs
- * python3 with the runner; the warm payload (zygote) calls the runner in
- * the already-initialised interpreter.
+ * What runs inside a jail once it is built.
+ *
+ *   cold: execve(python3 -I -B -c <runner>): a fresh interpreter per run;
+ *   warm: the spawner itself is the zygote: it embedded CPython, imported
+ *         the preload list and compiled the runner at start-up, and each
+ *         jail (a fork of it) just calls runner.run(warm=True).  User code
+ *         never runs in the zygote itself.
  */
 #pragma once
+
+#include <stdbool.h>
 
 #include "config.h"
 #include "util/macros.h"
 
 struct payload;
 
-/* Prepares argv/envp once.  0 and *out, or -errno. */
-int payload_cold_new(const struct pyexec_config *cfg, struct payload **out) _wur_;
+/*
+ * Prepares the payload for cfg->mode (warm: initialises Python and imports
+ * the preload list; *why then names what failed).  0 and *out, or -errno.
+ */
+int payload_new(const struct pyexec_config *cfg, struct payload **out, const char **why) _wur_;
 void payload_free(struct payload *p);
 
-/* The jail_run.payload callback: execve()s; returns -errno only on failure. */
-int payload_cold_run(void *payload);
+/* The jail_run.payload callback (arg is the struct payload). */
+int payload_run(void *payload);
+
+/* true when payload_run() execs (cold), false when it runs in-process (warm). */
+bool payload_execs(const struct payload *p);
+
+/* "3.11.2": the interpreter the payload runs. */
+const char *payload_python_version(const struct payload *p);
 
 /* Embedded runner source (generated from runtime/runner.py). */
 extern const char pyexec_runner_source[];

@@ -28,8 +28,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <Python.h>
-
 #include "ipc/proto.h"
 #include "jail/jail.h"
 #include "spawner/payload.h"
@@ -341,9 +339,9 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	run.fds[2] = write_ends[STREAM_STDERR];
 	run.fds[3] = e->script_fd;
 	run.fds[4] = write_ends[STREAM_RESULT];
-	run.payload = payload_cold_run;
+	run.payload = payload_run;
 	run.payload_arg = s->payload;
-	run.payload_execs = true;
+	run.payload_execs = payload_execs(s->payload);
 
 	r = jail_spawn(s->jail, &run, &e->proc, &stage);
 	for (int i = 0; i < STREAM__N; i++)
@@ -469,8 +467,6 @@ static void send_hello(struct spawner *s)
 {
 	const struct cgroup_manager *cg = jail_cgroups(s->jail);
 	union ipc_msg m;
-	const char *ver = Py_GetVersion();
-	size_t n = strcspn(ver, " ");
 	int r;
 
 	memset(&m, 0, sizeof(m));
@@ -482,9 +478,8 @@ static void send_hello(struct spawner *s)
 	m.hello.spawner_pid = (uint32_t)getpid();
 	m.hello.spawner_uid = (uint32_t)geteuid();
 	m.hello.sandbox_uid = s->cfg->sandbox_uid;
-	if (n >= sizeof(m.hello.python_version))
-		n = sizeof(m.hello.python_version) - 1;
-	memcpy(m.hello.python_version, ver, n);
+	snprintf(m.hello.python_version, sizeof(m.hello.python_version), "%s",
+		 payload_python_version(s->payload));
 	snprintf(m.hello.cgroup_path, sizeof(m.hello.cgroup_path), "%s", cgroup_manager_path(cg));
 	r = ipc_send(s->sock, &m, -1);
 	if (r < 0)
@@ -598,9 +593,12 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 		log_event(LOG_ERROR, "jail_init_failed", "reason", why, "error", strerror(-r), NULL);
 		return r;
 	}
-	r = payload_cold_new(cfg, &s->payload);
-	if (r < 0)
+	r = payload_new(cfg, &s->payload, &why);
+	if (r < 0) {
+		log_event(LOG_ERROR, "payload_init_failed", "mode", config_mode_name(cfg->mode),
+			  "reason", why, "error", strerror(-r), NULL);
 		return r;
+	}
 	r = self_test(s, &why);
 	if (r < 0) {
 		log_event(LOG_ERROR, "sandbox_self_test_failed", "stage", why, "error", strerror(-r),

@@ -1,0 +1,254 @@
+/*
+ * Both payloads (see payload.h).
+ *
+ * The jail's environment is built from scratch: nothing of the daemon's
+ * environment (which may hold API keys) reaches a script, except
+ * OpenBLAS's CPU-detection overrides, which some hosts need for numpy to
+ * work at all.  In warm mode the spawner replaces its own environment with
+ * that one before starting Python, since os.environ is captured then and
+ * inherited by every fork.
+ *
+ * Cold: -I keeps PYTHON* variables, user site-packages and the cwd out of
+ * sys.path; the runner travels in argv so no file of ours has to exist in
+ * the jail.
+ *
+ * Warm: CPython embedded with an isolated configuration (the -I
+ * equivalent), OpenBLAS/OpenMP limited to one thread before numpy is
+ * imported (the spawner must stay single-threaded to fork safely), and
+ * gc.freeze() after the imports so a child's collections do not touch, and
+ * so copy, the zygote's pages.
+ */
+#include "spawner/payload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <Python.h>
+
+#define MAX_ENV 16
+
+struct payload {
+	enum exec_mode mode;
+	char python[256];
+	char version[32];
+	char *argv[6];
+	char *envp[MAX_ENV + 1];
+	char envbuf[MAX_ENV][256];
+	PyObject *run_fn; /* warm: runner.run */
+};
+
+static const char *const fixed_env[] = {
+	"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
+	"PYTHONDONTWRITEBYTECODE=1", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1",
+	"MKL_NUM_THREADS=1", "USER=sandbox", "LOGNAME=sandbox",
+};
+static const char *const passthrough[] = { "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE" };
+
+static void build_env(struct payload *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_env); i++) {
+		snprintf(p->envbuf[n], sizeof(p->envbuf[n]), "%s", fixed_env[i]);
+		p->envp[n] = p->envbuf[n];
+		n++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough) && n < MAX_ENV; i++) {
+		const char *v = getenv(passthrough[i]);
+		if (!v || strlen(v) > 200)
+			continue;
+		snprintf(p->envbuf[n], sizeof(p->envbuf[n]), "%s=%s", passthrough[i], v);
+		p->envp[n] = p->envbuf[n];
+		n++;
+	}
+	p->envp[n] = NULL;
+}
+
+/* Formats the pending Python exception into buf (for the start-up error). */
+static void python_error(char *buf, size_t len)
+{
+	PyObject *type, *value, *tb, *s;
+
+	PyErr_Fetch(&type, &value, &tb);
+	s = value ? PyObject_Str(value) : NULL;
+	snprintf(buf, len, "%s: %s", type ? ((PyTypeObject *)type)->tp_name : "error",
+		 s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "?");
+	Py_XDECREF(s);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+}
+
+static int warm_init(struct payload *p, const struct pyexec_config *cfg, const char **why)
+{
+	static char reason[512];
+	PyConfig pc;
+	PyStatus st;
+	PyObject *code = NULL, *ns = NULL, *gc = NULL, *frozen = NULL;
+	char preload[sizeof(cfg->preload)];
+	char *save = NULL;
+	int r = -EINVAL;
+
+	/* os.environ is captured at start-up and inherited by every jail. */
+	if (clearenv() != 0)
+		return -ENOMEM;
+	for (size_t i = 0; p->envp[i]; i++)
+		if (putenv(p->envp[i]) != 0)
+			return -ENOMEM;
+
+	PyConfig_InitIsolatedConfig(&pc);
+	pc.write_bytecode = 0;
+	pc.install_signal_handlers = 0;
+	pc.buffered_stdio = 1;
+	st = PyConfig_SetBytesString(&pc, &pc.program_name, cfg->python);
+	if (PyStatus_Exception(st)) {
+		PyConfig_Clear(&pc);
+		*why = "python config";
+		return -EINVAL;
+	}
+	st = Py_InitializeFromConfig(&pc);
+	PyConfig_Clear(&pc);
+	if (PyStatus_Exception(st)) {
+		snprintf(reason, sizeof(reason), "cannot initialise Python: %s",
+			 st.err_msg ? st.err_msg : "?");
+		*why = reason;
+		return -EINVAL;
+	}
+
+	snprintf(preload, sizeof(preload), "%s", cfg->preload);
+	for (char *mod = strtok_r(preload, ",", &save); mod; mod = strtok_r(NULL, ",", &save)) {
+		PyObject *m;
+		while (*mod == ' ')
+			mod++;
+		if (!*mod)
+			continue;
+		m = PyImport_ImportModule(mod);
+		if (!m) {
+			char err[256];
+			python_error(err, sizeof(err));
+			snprintf(reason, sizeof(reason), "cannot preload '%s': %s", mod, err);
+			*why = reason;
+			return -ENOENT;
+		}
+		Py_DECREF(m);
+	}
+
+	code = Py_CompileString(pyexec_runner_source, "<pyexec-runner>", Py_file_input);
+	ns = PyDict_New();
+	if (!code || !ns)
+		goto py_fail;
+	if (PyDict_SetItemString(ns, "__name__", PyUnicode_FromString("pyexec_runner")) < 0 ||
+	    PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0)
+		goto py_fail;
+	{
+		PyObject *res = PyEval_EvalCode(code, ns, ns);
+		if (!res)
+			goto py_fail;
+		Py_DECREF(res);
+	}
+	p->run_fn = PyDict_GetItemString(ns, "run");
+	if (!p->run_fn || !PyCallable_Check(p->run_fn)) {
+		*why = "the runner defines no run()";
+		goto out;
+	}
+	Py_INCREF(p->run_fn);
+
+	gc = PyImport_ImportModule("gc");
+	if (gc) {
+		PyObject *res = PyObject_CallMethod(gc, "collect", NULL);
+		Py_XDECREF(res);
+		frozen = PyObject_CallMethod(gc, "freeze", NULL);
+	}
+	PyErr_Clear();
+	r = 0;
+	goto out;
+py_fail: {
+	char err[256];
+	python_error(err, sizeof(err));
+	snprintf(reason, sizeof(reason), "cannot load the runner: %s", err);
+	*why = reason;
+}
+out:
+	Py_XDECREF(frozen);
+	Py_XDECREF(gc);
+	Py_XDECREF(code);
+	Py_XDECREF(ns);
+	return r;
+}
+
+int payload_new(const struct pyexec_config *cfg, struct payload **out, const char **why)
+{
+	struct payload *p = calloc(1, sizeof(*p));
+	const char *ver;
+	size_t n;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->mode = cfg->mode;
+	snprintf(p->python, sizeof(p->python), "%s", cfg->python);
+	p->argv[0] = (char *)"python3";
+	p->argv[1] = (char *)"-I";
+	p->argv[2] = (char *)"-B";
+	p->argv[3] = (char *)"-c";
+	p->argv[4] = (char *)pyexec_runner_source;
+	p->argv[5] = NULL;
+	build_env(p);
+
+	if (p->mode == EXEC_MODE_WARM) {
+		r = warm_init(p, cfg, why);
+		if (r < 0) {
+			free(p);
+			return r;
+		}
+	}
+	/* libpython is the same Debian package as /usr/bin/python3. */
+	ver = Py_GetVersion();
+	n = strcspn(ver, " ");
+	if (n >= sizeof(p->version))
+		n = sizeof(p->version) - 1;
+	memcpy(p->version, ver, n);
+	*out = p;
+	return 0;
+}
+
+void payload_free(struct payload *p)
+{
+	if (!p)
+		return;
+	/* The warm interpreter lives as long as the process: no Py_Finalize (it may hang on threads). */
+	free(p);
+}
+
+bool payload_execs(const struct payload *p)
+{
+	return p->mode == EXEC_MODE_COLD;
+}
+
+const char *payload_python_version(const struct payload *p)
+{
+	return p->version;
+}
+
+int payload_run(void *arg)
+{
+	struct payload *p = arg;
+
+	if (p->mode == EXEC_MODE_COLD) {
+		execve(p->python, p->argv, p->envp);
+		return neg_errno();
+	}
+	/* A fork from C: let Python fix its thread state and run at-fork hooks (random's reseed). */
+	PyOS_AfterFork_Child();
+	{
+		PyObject *args = PyTuple_New(0);
+		PyObject *kwargs = Py_BuildValue("{s:O}", "warm", Py_True);
+		PyObject *res = args && kwargs ? PyObject_Call(p->run_fn, args, kwargs) : NULL;
+		(void)res;
+	}
+	/* run() ends the process itself; getting here means the runner broke. */
+	_exit(4);
+}
