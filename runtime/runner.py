@@ -15,8 +15,10 @@
 # Cold mode: `python3 -I -B -c <this file>`.  Warm mode: a zygote with numpy
 # and pandas preloaded execs this once into a namespace named "pyexec_runner"
 # and calls run(warm=True) in each forked child.  So the top level only
-# defines things and imports cheap stdlib modules: a cold hello world must
-# cost little more than interpreter start-up.
+# defines things and imports cheap modules: a cold hello world must cost
+# little more than starting Python.  That rules out even json and linecache,
+# which import re (some 9 ms, a third of a cold start); _dumps and
+# _ScriptLoader say how the runner does without them.
 #
 # The runner shares its process with the code it runs and cannot be made
 # tamper-proof: the jail is the security boundary, not this file.  It only
@@ -26,8 +28,6 @@
 import _ast  # the AST node classes, without the cost of importing ast (enum...)
 import builtins
 import io
-import json
-import linecache
 import os
 import sys
 import types
@@ -37,11 +37,11 @@ import types
 # globals it was created in.
 __builtins__ = dict(builtins.__dict__)
 
-# Captured before any user code runs; the script can rebind os.write,
-# json.dumps and friends but not these names in the runner's own namespace.
+# Captured before any user code runs; the script can rebind os.write and
+# friends but not these names in the runner's own namespace.
 _pread, _write, _close, _fstat = os.pread, os.write, os.close, os.fstat
 _getpid, _urandom, _exit = os.getpid, os.urandom, os._exit
-_open, _modules, _line_cache = io.open, sys.modules, linecache.cache
+_open, _modules = io.open, sys.modules
 _ModuleType, _CoroutineType = types.ModuleType, types.CoroutineType
 _OWN_FILE = (lambda: 0).__code__.co_filename  # "<string>" cold, "<pyexec-runner>" warm
 _SCRIPT = "script.py"
@@ -92,12 +92,29 @@ def _convert(o):
     raise _Refused(o)
 
 
-# Equivalent to json.dumps(value, allow_nan=False, ensure_ascii=False,
-# separators=(",", ":"), default=_convert), bound now so that patching the
-# json module cannot change it.
-_encode_result = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_convert).encode
-_encode_error = json.JSONEncoder(separators=(",", ":")).encode
+def _dumps(value, ascii_only):
+    """json.dumps(value, ensure_ascii=ascii_only, allow_nan=False,
+    separators=(",", ":"), default=_convert), through the C encoder that
+    json.dumps itself uses, so that the json package need not be imported."""
+    if _make_encoder is None:
+        import json
+        return json.dumps(value, ensure_ascii=ascii_only, allow_nan=False,
+                          separators=(",", ":"), default=_convert)
+    # The arguments: markers (for circular references), default, string
+    # encoder, indent, key separator, item separator, sort_keys, skipkeys,
+    # allow_nan.
+    return "".join(_make_encoder({}, _convert, _quote_ascii if ascii_only else _quote,
+                                 None, ":", ",", False, False, False)(value, 0))
+
+
+try:
+    from _json import encode_basestring as _quote, encode_basestring_ascii as _quote_ascii
+    from _json import make_encoder as _make_encoder
+    # A private interface: should its signature ever change, fall back to json.
+    if _dumps({"a": [1.5, None, "\xe9"]}, True) != '{"a":[1.5,null,"\\u00e9"]}':
+        raise ImportError
+except Exception:
+    _make_encoder = None
 
 
 def _cap(text, limit):
@@ -115,7 +132,7 @@ def _cap(text, limit):
 def _error(kind, message, **extra):
     doc = {"ok": False, "error_type": kind, "error": _cap(message, _MSG_CAP)}
     doc.update(extra)
-    return _encode_error(doc).encode("ascii")
+    return _dumps(doc, True).encode("ascii")
 
 
 # Built in advance: when memory has run out, building it might not work.
@@ -228,6 +245,18 @@ def _binds_main(body):
     return False
 
 
+class _ScriptLoader:
+    # linecache asks a module's __loader__ for the source of a file it cannot
+    # find on disk.  That serves tracebacks (and inspect.getsource) even when
+    # linecache is first imported after the script started, which is usual in
+    # cold mode, where importing it up front would cost as much as json.
+    def __init__(self, source):
+        self._source = source
+
+    def get_source(self, fullname):
+        return self._source
+
+
 def _read_script():
     # pread from offset 0: the daemon wrote the memfd, so its offset may
     # already sit at the end.
@@ -272,7 +301,7 @@ def _reseed():
 
 def _serialize(value):
     try:
-        text = _encode_result(value)
+        text = _dumps(value, False)
         return b'{"ok":true,"result":' + str.encode(text, "utf-8", "replace") + b"}"
     except MemoryError:
         return _MEMORY_DOC
@@ -320,11 +349,14 @@ def _execute():
     # multiprocessing find its functions) but has no __file__ on disk.
     module = _ModuleType("__main__")
     namespace = module.__dict__
-    namespace["__builtins__"] = builtins
+    namespace.update(__builtins__=builtins, __loader__=_ScriptLoader(source))
     _modules["__main__"] = module
     sys.argv = [_SCRIPT]
-    # mtime None: linecache.checkcache() keeps entries it cannot stat.
-    _line_cache[_SCRIPT] = (len(source), None, source.splitlines(True), _SCRIPT)
+    linecache = _modules.get("linecache")
+    if linecache is not None:
+        # Seeded directly too, for callers that pass no module globals
+        # (warnings).  mtime None: checkcache() keeps what it cannot stat.
+        linecache.cache[_SCRIPT] = (len(source), None, source.splitlines(True), _SCRIPT)
     try:
         exec(code, namespace)
         main = namespace.get("main", _ABSENT)

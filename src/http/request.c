@@ -98,6 +98,7 @@ static int parse_timeout(const json_t *root, const struct pyexec_config *cfg, ui
 	const json_t *v = json_object_get(root, "timeout");
 	double max_s = cfg->timeout_max_ms / 1000.0;
 	double s, t;
+	uint32_t r;
 
 	if (!v || json_is_null(v)) {
 		*ms = cfg->timeout_default_ms;
@@ -111,12 +112,11 @@ static int parse_timeout(const json_t *root, const struct pyexec_config *cfg, ui
 			    "Invalid timeout: must be a number of seconds greater than 0 and at most %g",
 			    max_s);
 	/* Round up so that a tiny positive timeout stays positive. */
-	t = ceil(s * 1000.0);
-	if (t < 1)
-		t = 1;
-	if (t > cfg->timeout_max_ms)
-		t = cfg->timeout_max_ms;
-	*ms = (uint32_t)t;
+	t = s * 1000.0;
+	r = (uint32_t)t;
+	if ((double)r < t)
+		r++;
+	*ms = MAX(MIN(r, cfg->timeout_max_ms), 1u);
 	return 0;
 }
 

@@ -18,7 +18,9 @@
  *  - Every function that fails leaves nothing behind it created and its
  *    output parameters untouched; callers fail closed on any error.
  *
- * Not thread-safe: the spawner is single-threaded.
+ * Not thread-safe: the spawner is single-threaded.  A forked child that
+ * frees its copy of a manager or execution only releases memory and fds:
+ * directories are removed only by the process that created them.
  */
 #pragma once
 
@@ -55,7 +57,8 @@ struct cgroup_usage {
  * NONE returns a manager that enforces nothing.
  *
  * name must be a single path component without ".." (-EINVAL otherwise);
- * -EEXIST if the subtree already exists (it is not ours to reuse).
+ * -EEXIST if the subtree already exists (it is not ours to reuse), or, on
+ * v2, if a live manager of this name already moved the caller.
  * On success *out is owned by the caller (cgroup_manager_free).
  */
 int cgroup_manager_new(enum cgroup_want want, const char *name, struct cgroup_manager **out) _wur_;
@@ -110,10 +113,12 @@ int cgroup_exec_usage(struct cgroup_exec *c, struct cgroup_usage *out) _wur_;
 
 /*
  * SIGKILLs every process in the execution's cgroup: cgroup.kill on v2 when
- * the kernel has it (5.14), else a bounded loop over cgroup.procs (pidfds
- * guard against pid reuse) until it is empty.  Returns 0, -EBUSY when
- * processes were still listed when the loop gave up, -ENOTSUP for the none
- * backend (the caller must kill by other means, e.g. the pid namespace).
+ * the kernel has it (5.14), else signals from a loop over cgroup.procs
+ * (pidfds guard against pid reuse).  Either way it then waits, bounded
+ * (~0.2 s plus reads), until cgroup.procs is empty.  Returns 0 once it is,
+ * -EBUSY when processes were still listed when the loop gave up, -ENOTSUP
+ * for the none backend (the caller must kill by other means, e.g. the pid
+ * namespace).
  */
 int cgroup_exec_kill(struct cgroup_exec *c) _wur_;
 

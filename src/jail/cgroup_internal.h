@@ -1,7 +1,8 @@
 /*
- * Shared between cgroup.c (detection, common part, dispatch) and the two
- * backends cgroup_v1.c and cgroup_v2.c; not for other modules, except the
- * unit test, which calls the pure parsers on sample text.
+ * Shared between cgroup.c (detection, common part, dispatch),
+ * cgroup_util.c (parsers, file helpers) and the two backends cgroup_v1.c
+ * and cgroup_v2.c; not for other modules, except the unit test, which
+ * calls the pure parsers on sample text.
  *
  * Directories are held as O_PATH directory fds, and every control file is
  * opened relative to one: paths are resolved once, at creation, so a long
@@ -49,6 +50,11 @@ struct cgroup_manager {
 	const struct cgroup_ops *ops;
 	uint32_t limits; /* CGL_* */
 	char *name;
+	/*
+	 * The process that made the directories; in any other (a fork that
+	 * frees its copy) free and destroy only release memory and fds.
+	 */
+	pid_t owner;
 	size_t nhier; /* 0 for none; 1 for v2 */
 	struct cg_hier hier[CG_MAX_HIER];
 	struct cg_orphan *orphans;
@@ -85,7 +91,7 @@ struct cgroup_ops {
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
 
-/* ---- pure parsers (unit-tested on sample text) ---- */
+/* ---- cgroup_util.c: pure parsers (unit-tested on sample text) ---- */
 
 /*
  * True if word occurs in list as a whole item; items are separated by
@@ -123,7 +129,7 @@ int cg_parse_u64(const char *text, uint64_t *out) _wur_;
 /* 0 if name is one path component we may create: no '/', no "..". */
 int cg_name_check(const char *name) _wur_;
 
-/* ---- file helpers (relative to a directory fd) ---- */
+/* ---- cgroup_util.c: file helpers (relative to a directory fd) ---- */
 
 /* Whole content of a control file, NUL-terminated, malloc'd; capped. */
 int cg_read_at(int dfd, const char *file, char **out) _wur_;

@@ -26,6 +26,9 @@
 #include "ipc/proto.h"
 #include "jail/cgroup_internal.h"
 
+/* Where the caller moves itself: <own>/<name>-daemon. */
+#define V2_LEAF_SUFFIX "-daemon"
+
 /* cpu.max period: the kernel's default, 100 ms. */
 #define V2_CPU_PERIOD_US 100000u
 
@@ -106,7 +109,7 @@ static int move_self_to_leaf(struct cgroup_manager *m, int own_fd)
 	r = only_self(own_fd, self);
 	if (r < 0)
 		return r;
-	if (asprintf(&m->v2_leaf_name, "%s-daemon", m->name) < 0) {
+	if (asprintf(&m->v2_leaf_name, "%s" V2_LEAF_SUFFIX, m->name) < 0) {
 		m->v2_leaf_name = NULL;
 		return -ENOMEM;
 	}
@@ -128,7 +131,9 @@ static int v2_init(struct cgroup_manager *m, const char *pc, const char *mi)
 {
 	_cleanup_free_ char *own = NULL, *dir = NULL;
 	struct cg_hier *h = &m->hier[0];
+	size_t nl = strlen(m->name);
 	uint32_t offered, enabled, want, missing;
+	const char *base;
 	struct statfs sfs;
 	char buf[64];
 	int r;
@@ -136,6 +141,13 @@ static int v2_init(struct cgroup_manager *m, const char *pc, const char *mi)
 	r = cg_parse_proc_cgroup(pc, NULL, &own);
 	if (r < 0)
 		return r == -ENOENT ? -ENOTSUP : r;
+	/*
+	 * Inside "<name>-daemon" a manager of this name already moved us:
+	 * another would nest below it and move us again.
+	 */
+	base = strrchr(own, '/') + 1;
+	if (strncmp(base, m->name, nl) == 0 && strcmp(base + nl, V2_LEAF_SUFFIX) == 0)
+		return -EEXIST;
 	r = cg_parse_mountinfo(mi, NULL, own, &dir);
 	if (r < 0)
 		return r == -ENOENT ? -ENOTSUP : r;
@@ -288,13 +300,18 @@ static int v2_usage(struct cgroup_exec *c, struct cgroup_usage *out)
 
 static int v2_kill(struct cgroup_exec *c)
 {
-	/* cgroup.kill (5.14) kills atomically, racing forks included. */
+	/*
+	 * cgroup.kill (5.14) kills atomically, racing forks included, but
+	 * returns before the processes have exited; the loop then waits
+	 * (bounded) until cgroup.procs is empty, so that destroy can follow.
+	 * Without cgroup.kill the loop does the killing too: delete that
+	 * fallback when kernels < 5.14 no longer matter.
+	 */
 	int r = cg_write_at(c->fd[0], "cgroup.kill", "1");
 
-	/* Delete the fallback when kernels < 5.14 no longer matter. */
-	if (r == -ENOENT)
-		return cg_kill_procs(c->fd[0]);
-	return r;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return cg_kill_procs(c->fd[0]);
 }
 
 const struct cgroup_ops cgroup_v2_ops = {

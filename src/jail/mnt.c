@@ -193,6 +193,19 @@ static int setup_etc(int *stage)
 			return fail(stage, JAIL_STAGE_MOUNT_ETC);
 	}
 
+	/*
+	 * Debian's alternatives symlinks: libblas.so.3 and liblapack.so.3, which
+	 * numpy links against, resolve through /etc/alternatives.
+	 */
+	{
+		struct stat st;
+		if (stat("/etc/alternatives", &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (mkdir(STAGING "/etc/alternatives", 0755) < 0 ||
+			    bind_ro("/etc/alternatives", STAGING "/etc/alternatives") < 0)
+				return fail(stage, JAIL_STAGE_MOUNT_ETC);
+		}
+	}
+
 	for (size_t i = 0; i < ARRAY_SIZE(binds); i++) {
 		struct stat st;
 		if (stat(binds[i], &st) < 0 || !S_ISREG(st.st_mode))

@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import requests
@@ -26,6 +27,8 @@ LEAK_WAIT = float(os.environ.get("PYEXEC_E2E_LEAK_WAIT", "2.0"))
 # A value put into the daemon's environment that no script may ever see.
 CANARY_ENV = "PYEXEC_E2E_CANARY"
 CANARY_VALUE = "canary-%d-%d" % (os.getpid(), int(time.time()))
+
+DEBUG = bool(os.environ.get("PYEXEC_E2E_DEBUG"))
 
 HEALTH_WAIT = 20.0
 STOP_WAIT = 15.0
@@ -532,4 +535,6 @@ class LeakBaseline:
                     probs.append("/health failed: %r" % e)
             if time.monotonic() > deadline:
                 return probs
+            if DEBUG:
+                print("leak check: still %s" % probs, file=sys.stderr)
             time.sleep(0.05)

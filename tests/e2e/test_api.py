@@ -49,7 +49,7 @@ def test_health_contract(client):
     assert s["busy"] == 0 and s["queued"] == 0, s
 
 
-def test_health_head_or_get_with_query(client):
+def test_health_with_query_string(client):
     r = client.get("/health", params={"probe": "1"})
     assert r.status_code == 200 and u.json_body(r)["status"] == "healthy"
 

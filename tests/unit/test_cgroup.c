@@ -613,7 +613,7 @@ static void live_failures(struct cgroup_manager *m, const char *mname)
 static void live(void)
 {
 	struct cgroup_manager *m = NULL, *m2 = NULL;
-	char name[64], name2[64];
+	char name[64], name2[64], self_before[4096], self_now[4096];
 	int r, before;
 
 	if (geteuid() != 0) {
@@ -626,18 +626,34 @@ static void live(void)
 	snprintf(name2, sizeof(name2), "pyexec-test2-%d", (int)getpid());
 	before = count_dirs(name);
 	CHECK_EQ_INT(before, 0, "live: no leftover of ours before");
+	if (read_text("/proc/self", "cgroup", self_before, sizeof(self_before)) < 0)
+		self_before[0] = '\0';
 
 	r = cgroup_manager_new(CGROUP_WANT_AUTO, name, &m);
 	CHECK_EQ_INT(r, 0, "live: manager (auto)");
 	if (r < 0)
 		return;
 	if (cgroup_manager_version(m) == IPC_CGROUP_NONE) {
-		SKIP("live: no usable cgroup controller on this host");
 		cgroup_manager_free(m);
+		/* Forcing either version must fail without leaving anything. */
+		r = cgroup_manager_new(CGROUP_WANT_V2, name2, &m2);
+		CHECK(r == -ENOTSUP || r == -EBUSY, "live: forced v2 unusable here (%d)", r);
+		if (r == 0)
+			cgroup_manager_free(m2);
+		r = cgroup_manager_new(CGROUP_WANT_V1, name2, &m2);
+		CHECK(r == -ENOTSUP, "live: forced v1 unusable here (%d)", r);
+		if (r == 0)
+			cgroup_manager_free(m2);
+		CHECK_EQ_INT(count_dirs(name2), 0, "live: failed forced managers left nothing");
+		SKIP("live: no usable cgroup controller on this host");
 		return;
 	}
 	printf("# version=%d limits=0x%x path=%s\n", cgroup_manager_version(m),
 	       cgroup_manager_limits(m), cgroup_manager_path(m));
+	if (read_text("/proc/self", "cgroup", self_now, sizeof(self_now)) == 0) {
+		char *v2 = strstr(self_now, "0::");
+		printf("# our v2 cgroup now: %s", v2 ? v2 : "(none)\n");
+	}
 	CHECK((cgroup_manager_limits(m) & (CGL_MEMORY | CGL_PIDS)) == (CGL_MEMORY | CGL_PIDS),
 	      "live: memory and pids enforceable");
 	CHECK(count_dirs(name) >= 1, "live: subtree created (%d dirs)", count_dirs(name));
@@ -669,8 +685,24 @@ static void live(void)
 	live_cpu(m);
 	live_failures(m, name);
 
+	{
+		/* A fork freeing its copy (e.g. a child's cleanup) must not remove anything. */
+		int before_fork = count_dirs(name);
+		pid_t pid = fork();
+		if (pid == 0) {
+			cgroup_manager_free(m);
+			_exit(0);
+		}
+		if (pid > 0)
+			reap(pid);
+		CHECK_EQ_INT(count_dirs(name), before_fork, "live: a fork's free removes nothing");
+	}
+
 	cgroup_manager_free(m);
 	CHECK_EQ_INT(count_dirs(name), 0, "live: every directory removed after free");
+	r = read_text("/proc/self", "cgroup", self_now, sizeof(self_now));
+	CHECK(r == 0 && strcmp(self_now, self_before) == 0,
+	      "live: we are back in the cgroups we started in");
 }
 
 int main(void)

@@ -1,0 +1,437 @@
+/*
+ * Front <-> spawner broker (see broker.h).
+ *
+ * Invariants, all under b->lock:
+ *  - a job is in b->pending from just before its IPC_EXEC is sent until
+ *    exactly one party takes it out (the result, a send failure, a drop
+ *    or a fail-all); whoever takes it out calls done, after unlocking;
+ *  - in_flight == length of b->pending, and never exceeds
+ *    cfg->slots + cfg->queue;
+ *  - once `dropped` is set it stays set: nothing is sent on the socket
+ *    again (it is shut down, not closed, so the fd number cannot be reused
+ *    under a concurrent sender).
+ *
+ * The reading thread owns the receive side; any thread may send (under
+ * the lock, so messages from different requests are never interleaved
+ * with the table update that describes them).
+ */
+#include "http/broker.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/fd.h"
+#include "util/log.h"
+
+struct pending {
+	struct pending *next;
+	uint64_t id;
+	void *cookie;
+	char request_id[72];
+	uint32_t timeout_ms;
+	uint64_t memory_bytes;
+};
+
+struct http_broker {
+	const struct pyexec_config *cfg;
+	struct ipc_limits limits;
+	int sock;
+	int stop_fd; /* eventfd: wakes the thread for broker_stop() */
+	broker_done_fn done;
+	pthread_t thread;
+	bool started, stopped;
+
+	pthread_mutex_t lock;
+	struct pending *pending;
+	uint32_t in_flight;
+	uint64_t last_id;
+	bool ready, dropped, draining;
+	bool abandoned; /* fail_all ran: results for unknown ids are late, not hostile */
+	struct ipc_hello hello;
+};
+
+static const char msg_unavailable[] = "The sandbox service is unavailable";
+
+/* Answers a job that the spawner will never (or may no longer) answer. */
+static void answer_failed(struct http_broker *b, struct pending *p, const char *message)
+{
+	struct response resp = { 0 };
+
+	if (response_error(503, "unavailable", message, p->request_id, &resp) < 0)
+		resp.body = NULL;
+	b->done(p->cookie, &resp, NULL);
+}
+
+/* Takes the whole table out under the lock; the caller answers each entry. */
+static struct pending *take_all_locked(struct http_broker *b)
+{
+	struct pending *list = b->pending;
+
+	b->pending = NULL;
+	b->in_flight = 0;
+	return list;
+}
+
+static void answer_list(struct http_broker *b, struct pending *list, const char *message)
+{
+	while (list) {
+		struct pending *next = list->next;
+		answer_failed(b, list, message);
+		free(list);
+		list = next;
+	}
+}
+
+static struct pending *take_locked(struct http_broker *b, uint64_t id)
+{
+	for (struct pending **pp = &b->pending; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			struct pending *p = *pp;
+			*pp = p->next;
+			b->in_flight--;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Gives up on the spawner: no message from it is believed any more.  The
+ * socket is shut down so the spawner sees EOF and stops too.
+ */
+static void drop_spawner(struct http_broker *b, const char *reason, int err)
+{
+	struct pending *list;
+	char errbuf[16];
+
+	pthread_mutex_lock(&b->lock);
+	if (b->dropped) {
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	b->dropped = true;
+	list = take_all_locked(b);
+	pthread_mutex_unlock(&b->lock);
+
+	shutdown(b->sock, SHUT_RDWR);
+	snprintf(errbuf, sizeof(errbuf), "%d", -err);
+	log_event(LOG_ERROR, "spawner_lost", "reason", reason, "errno", errbuf, NULL);
+	answer_list(b, list, msg_unavailable);
+}
+
+static int on_hello(struct http_broker *b, const struct ipc_hello *h)
+{
+	char iso[16], cg[16];
+
+	pthread_mutex_lock(&b->lock);
+	if (b->ready) {
+		pthread_mutex_unlock(&b->lock);
+		return -EBADMSG; /* said hello twice */
+	}
+	b->hello = *h;
+	b->ready = true;
+	pthread_mutex_unlock(&b->lock);
+
+	snprintf(iso, sizeof(iso), "0x%x", h->isolation);
+	snprintf(cg, sizeof(cg), "%u", h->cgroup_version);
+	log_event(LOG_INFO, "spawner_ready", "python", h->python_version, "isolation", iso,
+		  "cgroup_version", cg, NULL);
+	return 0;
+}
+
+/* Handles one IPC_RESULT; consumes fd.  -EBADMSG means the spawner broke the protocol. */
+static int on_result(struct http_broker *b, const struct ipc_result *res, int fd_in)
+{
+	_cleanup_close_ int fd = fd_in;
+	_cleanup_free_ char *buf = NULL;
+	const struct ipc_limits *lim = &b->limits;
+	struct response resp = { 0 };
+	struct response_exec ex;
+	struct pending *p;
+	uint64_t total;
+	int r;
+
+	/* ipc_recv checked these against the same limits; a second look costs nothing. */
+	if (res->result_len > lim->max_result_bytes || res->stdout_len > lim->max_output_bytes ||
+	    res->stderr_len > lim->max_output_bytes)
+		return -EBADMSG;
+	total = res->result_len + res->stdout_len + res->stderr_len;
+	if (fd < 0 || fd_check_sealed(fd, total) < 0)
+		return -EBADMSG;
+
+	pthread_mutex_lock(&b->lock);
+	p = take_locked(b, res->h.id);
+	if (!p && b->abandoned) {
+		pthread_mutex_unlock(&b->lock);
+		return 0; /* its request was already answered by broker_fail_all() */
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (!p)
+		return -EBADMSG;
+
+	r = fd_read_sealed(fd, total, &buf);
+	if (r == 0) {
+		ex = (struct response_exec){
+			.cfg = b->cfg,
+			.request_id = p->request_id,
+			.timeout_ms = p->timeout_ms,
+			.memory_bytes = p->memory_bytes,
+		};
+		r = response_from_result(res, &ex, buf, res->result_len, buf + res->result_len,
+					 res->stdout_len, buf + res->result_len + res->stdout_len,
+					 res->stderr_len, &resp);
+	}
+	if (r < 0) {
+		/* Our own failure (memory), not the spawner's: this request gets a 500. */
+		char e[16];
+		snprintf(e, sizeof(e), "%d", -r);
+		log_event(LOG_ERROR, "result_unreadable", "request_id", p->request_id, "errno", e,
+			  NULL);
+		if (response_error(500, "internal_error", "The result could not be processed",
+				   p->request_id, &resp) < 0)
+			resp.body = NULL;
+	}
+	b->done(p->cookie, &resp, res);
+	free(p);
+	return 0;
+}
+
+static int dispatch(struct http_broker *b, union ipc_msg *msg, int fd)
+{
+	switch (msg->h.type) {
+	case IPC_HELLO:
+		closep(&fd); /* ipc_recv guarantees there is none; belt and braces */
+		return on_hello(b, &msg->hello);
+	case IPC_RESULT:
+		if (!b->ready) {
+			closep(&fd);
+			return -EBADMSG;
+		}
+		return on_result(b, &msg->result, fd);
+	case IPC_STATS:
+		/* Not requested by this front yet; harmless. */
+		closep(&fd);
+		return 0;
+	default:
+		/* EXEC and STATS_REQ only travel front -> spawner. */
+		closep(&fd);
+		return -EBADMSG;
+	}
+}
+
+static void *broker_main(void *arg)
+{
+	struct http_broker *b = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = b->sock, .events = POLLIN },
+		{ .fd = b->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		union ipc_msg msg;
+		int fd = -1, r;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			drop_spawner(b, "poll failed", neg_errno());
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!pfd[0].revents)
+			continue;
+		r = ipc_recv(b->sock, &b->limits, &msg, &fd);
+		if (r == -EAGAIN || r == -EINTR)
+			continue;
+		if (r == 0)
+			r = dispatch(b, &msg, fd);
+		if (r < 0) {
+			drop_spawner(b,
+				     r == -EPIPE     ? "spawner closed the connection"
+				     : r == -EBADMSG ? "spawner broke the protocol"
+						     : "receive failed",
+				     r);
+			break;
+		}
+	}
+	return NULL;
+}
+
+int broker_new(const struct pyexec_config *cfg, int sock, broker_done_fn done,
+	       struct http_broker **out)
+{
+	struct http_broker *b;
+	int r;
+
+	r = fd_set_nonblock(sock);
+	if (r < 0)
+		return r;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->stop_fd < 0) {
+		r = neg_errno();
+		free(b);
+		return r;
+	}
+	r = -pthread_mutex_init(&b->lock, NULL);
+	if (r < 0) {
+		close(b->stop_fd);
+		free(b);
+		return r;
+	}
+	b->cfg = cfg;
+	b->sock = sock;
+	b->done = done;
+	b->limits = (struct ipc_limits){
+		.max_script_bytes = cfg->max_script_bytes,
+		.max_result_bytes = cfg->max_result_bytes,
+		.max_output_bytes = cfg->max_output_bytes,
+		.timeout_max_ms = cfg->timeout_max_ms,
+		.memory_max_bytes = cfg->memory_max_bytes,
+	};
+	*out = b;
+	return 0;
+}
+
+int broker_start(struct http_broker *b)
+{
+	int r = -pthread_create(&b->thread, NULL, broker_main, b);
+
+	if (r == 0)
+		b->started = true;
+	return r;
+}
+
+int broker_submit(struct http_broker *b, const struct broker_job *job)
+{
+	const void *bufs[] = { job->req->script };
+	const size_t lens[] = { job->req->script_len };
+	_cleanup_close_ int memfd = -1;
+	union ipc_msg msg;
+	struct pending *p;
+	int r;
+
+	/* Everything that can fail for local reasons happens before the job is visible. */
+	memfd = fd_memfd_from("pyexec-script", bufs, lens, 1);
+	if (memfd < 0)
+		return memfd;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->cookie = job->cookie;
+	snprintf(p->request_id, sizeof(p->request_id), "%s", job->request_id);
+	p->timeout_ms = job->req->timeout_ms;
+	p->memory_bytes = job->req->memory_bytes;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.exec.h.type = IPC_EXEC;
+	msg.exec.timeout_ms = job->req->timeout_ms;
+	msg.exec.memory_bytes = job->req->memory_bytes;
+	msg.exec.script_len = job->req->script_len;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->draining)
+		r = -ESHUTDOWN;
+	else if (!b->ready || b->dropped)
+		r = -ENOTCONN;
+	else if (b->in_flight >= b->cfg->slots + b->cfg->queue)
+		r = -EBUSY;
+	else
+		r = 0;
+	if (r < 0) {
+		pthread_mutex_unlock(&b->lock);
+		free(p);
+		return r;
+	}
+	p->id = msg.exec.h.id = ++b->last_id;
+	p->next = b->pending;
+	b->pending = p;
+	b->in_flight++;
+	/*
+	 * Suspend before sending: the reading thread needs this lock to find
+	 * the job, so its answer cannot overtake the suspension.
+	 */
+	job->suspend(job->cookie);
+	r = ipc_send(b->sock, &msg, memfd);
+	if (r < 0)
+		p = take_locked(b, p->id);
+	pthread_mutex_unlock(&b->lock);
+
+	if (r < 0) {
+		char e[16];
+		snprintf(e, sizeof(e), "%d", -r);
+		/* EAGAIN: the spawner is not reading; EPIPE: it is gone (the thread will see EOF). */
+		log_event(LOG_WARN, "spawner_send_failed", "request_id", p->request_id, "errno", e,
+			  NULL);
+		answer_failed(b, p, msg_unavailable);
+		free(p);
+	}
+	return 0;
+}
+
+void broker_drain(struct http_broker *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->draining = true;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void broker_fail_all(struct http_broker *b, const char *message)
+{
+	struct pending *list;
+
+	pthread_mutex_lock(&b->lock);
+	list = take_all_locked(b);
+	b->abandoned = true;
+	pthread_mutex_unlock(&b->lock);
+	answer_list(b, list, message);
+}
+
+void broker_get_status(struct http_broker *b, struct broker_status *st)
+{
+	pthread_mutex_lock(&b->lock);
+	st->ready = b->ready;
+	st->healthy = b->ready && !b->dropped;
+	st->draining = b->draining;
+	st->in_flight = b->in_flight;
+	st->hello = b->hello;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void broker_stop(struct http_broker *b)
+{
+	uint64_t one = 1;
+
+	if (b->stopped)
+		return;
+	b->stopped = true;
+	if (b->started) {
+		/* An eventfd write of 1 cannot fail short of a counter overflow. */
+		if (write(b->stop_fd, &one, sizeof(one)) < 0)
+			log_event(LOG_ERROR, "broker_stop_failed", NULL);
+		pthread_join(b->thread, NULL);
+	}
+	broker_fail_all(b, "The service is shutting down");
+}
+
+void broker_free(struct http_broker *b)
+{
+	if (!b)
+		return;
+	broker_stop(b);
+	close(b->stop_fd);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}

@@ -1,0 +1,698 @@
+/*
+ * libmicrohttpd glue for the front (see front.h): routing, body
+ * accumulation, admission through the broker, suspend/resume, logging and
+ * graceful shutdown.
+ *
+ * Threads: MHD's internal polling thread runs every callback below except
+ * on_done(), which the broker calls from its own thread (or from the MHD
+ * thread when a send fails, or from the main thread at shutdown); the main
+ * thread waits for SIGTERM/SIGINT.
+ *
+ * Life of an /execute request (struct req, MHD's per-request pointer):
+ *   RQ_RECEIVING  body bytes accumulate, capped at cfg->max_body_bytes
+ *   RQ_WAITING    parsed, handed to the broker, connection suspended
+ *   RQ_DONE       on_done() stored the response and resumed the connection
+ *   RQ_ANSWERED   the response was queued; on_completed() logs and frees
+ * A suspended connection is never closed by MHD (it neither times out nor
+ * notices a disconnect), so a struct req cannot be freed while the broker
+ * may still call on_done() for it.  The RQ_WAITING -> RQ_DONE step and
+ * the response it carries are guarded by front.lock.
+ *
+ * Content-Type is not checked: the seeds always send application/json,
+ * and a client that forgets the header gets the same answer rather than a
+ * puzzling 415.
+ */
+#include "http/front.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/broker.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/log.h"
+
+#define IDLE_TIMEOUT_S 30u        /* idle keep-alive / stalled upload */
+#define SHUTDOWN_GRACE_MS 5000u   /* on top of timeout_max_ms, for setup and teardown */
+#define SHUTDOWN_FLUSH_MS 2000u   /* for answers already resumed to reach their clients */
+#define REQUEST_ID_MAX 64u
+
+/* Sent when even an error body could not be built (out of memory). */
+static const char canned_500[] =
+	"{\"success\":false,\"error\":\"Internal server error\",\"error_type\":\"internal_error\"}";
+
+struct front {
+	const struct pyexec_config *cfg;
+	struct http_broker *broker;
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* signalled when outstanding drops to 0 */
+	uint32_t outstanding; /* admitted executions whose request has not completed */
+	atomic_bool draining;
+	atomic_uint_fast64_t id_counter;
+	uint32_t pid, uid;
+};
+
+enum req_state { RQ_NEW, RQ_RECEIVING, RQ_WAITING, RQ_DONE, RQ_ANSWERED };
+
+struct req {
+	struct front *f;
+	struct MHD_Connection *conn;
+	char id[REQUEST_ID_MAX + 1];
+	char method[16];
+	char path[128];
+	struct timespec start, submitted, finished;
+	enum req_state state;
+	char *body;
+	size_t len, cap;
+	bool too_large, oom, admitted;
+	struct response resp; /* RQ_DONE: the answer on_done() left for the MHD thread */
+	bool have_usage;
+	uint64_t queue_us, setup_us, wall_us;
+	unsigned status; /* what was queued, for the log; 0 if nothing was */
+	const char *error_type;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* ---- request ids ---------------------------------------------------------- */
+
+static bool client_id_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++) {
+		char c = s[n];
+		if (n >= REQUEST_ID_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+static void make_id(struct front *f, char *buf, size_t size)
+{
+	uint64_t v;
+
+	/*
+	 * getrandom() only fails before the kernel's pool is initialised
+	 * (early boot); a per-process counter mixed with the clock is still
+	 * unique enough to correlate log lines.
+	 */
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (mono_ms() << 20) ^ atomic_fetch_add(&f->id_counter, 1) ^ f->pid;
+	snprintf(buf, size, "%016llx", (unsigned long long)v);
+}
+
+/* ---- answering ------------------------------------------------------------ */
+
+/*
+ * Queues resp (taking its body) with the common headers plus one optional
+ * extra header.  Returns MHD's verdict; MHD_NO makes MHD close the connection.
+ */
+static enum MHD_Result send_resp(struct req *rq, struct response *resp, const char *hdr,
+				 const char *val)
+{
+	struct MHD_Response *r;
+	unsigned status = resp->status;
+	enum MHD_Result ret;
+
+	if (resp->body) {
+		r = MHD_create_response_from_buffer(resp->body_len, resp->body,
+						    MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			response_release(resp);
+			return MHD_NO;
+		}
+		resp->body = NULL; /* MHD frees it with free() */
+		rq->error_type = resp->error_type;
+	} else {
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		rq->error_type = "internal_error";
+		r = MHD_create_response_from_buffer(sizeof(canned_500) - 1, (void *)canned_500,
+						    MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+	}
+	/* A header that fails to attach (out of memory) is not worth dropping the answer for. */
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	(void)MHD_add_response_header(r, "X-Request-Id", rq->id);
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hdr)
+		(void)MHD_add_response_header(r, hdr, val);
+	/* While draining, keep-alive would only invite requests we are about to refuse. */
+	if (atomic_load(&rq->f->draining))
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	rq->status = status;
+	rq->state = RQ_ANSWERED;
+	return ret;
+}
+
+static enum MHD_Result answer_error(struct req *rq, unsigned status, const char *type,
+				    const char *message, const char *hdr, const char *val)
+{
+	struct response resp = { 0 };
+
+	if (response_error(status, type, message, rq->id, &resp) < 0)
+		resp.body = NULL;
+	return send_resp(rq, &resp, hdr, val);
+}
+
+static enum MHD_Result answer_health(struct req *rq)
+{
+	struct front *f = rq->f;
+	struct broker_status st;
+	struct response_health h;
+	struct response resp = { 0 };
+	uint32_t busy;
+
+	broker_get_status(f->broker, &st);
+	busy = MIN(st.in_flight, f->cfg->slots);
+	h = (struct response_health){
+		.cfg = f->cfg,
+		.hello = st.ready ? &st.hello : NULL,
+		.healthy = st.healthy && !atomic_load(&f->draining),
+		.reason = !st.ready		     ? "The sandbox service has not started yet"
+			  : !st.healthy		     ? "The sandbox service is unavailable"
+			  : atomic_load(&f->draining) ? "The service is shutting down"
+						     : NULL,
+		.front_pid = f->pid,
+		.front_uid = f->uid,
+		.busy = busy,
+		.queued = st.in_flight - busy,
+	};
+	if (response_health(&h, &resp) < 0)
+		resp.body = NULL;
+	return send_resp(rq, &resp, NULL, NULL);
+}
+
+/* ---- /execute ------------------------------------------------------------- */
+
+static void body_append(struct req *rq, const char *data, size_t n)
+{
+	uint64_t max = rq->f->cfg->max_body_bytes;
+
+	if (rq->too_large || rq->oom)
+		return;
+	if (n > max - rq->len) {
+		/* Keep reading (and dropping) the rest, then answer 413 once. */
+		rq->too_large = true;
+		free(rq->body);
+		rq->body = NULL;
+		rq->len = rq->cap = 0;
+		return;
+	}
+	if (rq->len + n > rq->cap) {
+		size_t cap = rq->cap ? rq->cap : 16384;
+		char *p;
+
+		while (cap < rq->len + n)
+			cap *= 2;
+		cap = MIN(cap, (size_t)max);
+		p = realloc(rq->body, cap);
+		if (!p) {
+			rq->oom = true;
+			return;
+		}
+		rq->body = p;
+		rq->cap = cap;
+	}
+	memcpy(rq->body + rq->len, data, n);
+	rq->len += n;
+}
+
+/* Runs under the broker lock, just before the IPC_EXEC is sent. */
+static void on_suspend(void *cookie)
+{
+	struct req *rq = cookie;
+	struct front *f = rq->f;
+
+	rq->state = RQ_WAITING;
+	rq->admitted = true;
+	pthread_mutex_lock(&f->lock);
+	f->outstanding++;
+	pthread_mutex_unlock(&f->lock);
+	MHD_suspend_connection(rq->conn);
+}
+
+/* The broker's answer for an admitted request; any thread. */
+static void on_done(void *cookie, struct response *resp, const struct ipc_result *res)
+{
+	struct req *rq = cookie;
+	struct front *f = rq->f;
+
+	pthread_mutex_lock(&f->lock);
+	rq->resp = *resp;
+	if (res) {
+		rq->have_usage = true;
+		rq->queue_us = res->queue_us;
+		rq->setup_us = res->setup_us;
+		rq->wall_us = res->wall_us;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &rq->finished);
+	rq->state = RQ_DONE;
+	pthread_mutex_unlock(&f->lock);
+	/* Last touch of rq from this thread: once resumed, MHD may complete and free it. */
+	MHD_resume_connection(rq->conn);
+}
+
+static enum MHD_Result execute(struct req *rq)
+{
+	struct front *f = rq->f;
+	struct exec_request req = { 0 };
+	struct request_error err;
+	struct broker_job job;
+	char msg[128];
+	int r;
+
+	if (rq->too_large) {
+		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %llu bytes",
+			 (unsigned long long)f->cfg->max_body_bytes);
+		return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg, NULL,
+				    NULL);
+	}
+	if (rq->oom)
+		return answer_error(rq, 500, "internal_error", "Out of memory", NULL, NULL);
+	if (atomic_load(&f->draining))
+		return answer_error(rq, 503, "unavailable", "The service is shutting down", NULL,
+				    NULL);
+
+	r = request_parse(rq->body ? rq->body : "", rq->len, f->cfg, &req, &err);
+	free(rq->body);
+	rq->body = NULL;
+	rq->len = rq->cap = 0;
+	if (r == -EINVAL)
+		return answer_error(rq, err.http_status, err.error_type, err.message, NULL, NULL);
+	if (r < 0)
+		return answer_error(rq, 500, "internal_error", "Out of memory", NULL, NULL);
+
+	job = (struct broker_job){
+		.req = &req,
+		.request_id = rq->id,
+		.suspend = on_suspend,
+		.cookie = rq,
+	};
+	clock_gettime(CLOCK_MONOTONIC, &rq->submitted);
+	r = broker_submit(f->broker, &job);
+	request_free(&req);
+	/* Accepted: on_done() may already have run; rq belongs to the broker until resumed. */
+	if (r == 0)
+		return MHD_YES;
+
+	switch (r) {
+	case -EBUSY:
+		return answer_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, "queue_full",
+				    "Too many executions are running or queued; retry shortly",
+				    MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	case -ENOTCONN:
+		return answer_error(rq, 503, "unavailable", "The sandbox service is unavailable",
+				    MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	case -ESHUTDOWN:
+		return answer_error(rq, 503, "unavailable", "The service is shutting down", NULL,
+				    NULL);
+	default:
+		return answer_error(rq, 500, "internal_error", "The script could not be handed over",
+				    NULL, NULL);
+	}
+}
+
+/* ---- MHD callbacks -------------------------------------------------------- */
+
+static struct req *req_new(struct front *f, struct MHD_Connection *conn, const char *url,
+			   const char *method)
+{
+	struct req *rq = calloc(1, sizeof(*rq));
+	const char *cid;
+
+	if (!rq)
+		return NULL;
+	rq->f = f;
+	rq->conn = conn;
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	snprintf(rq->method, sizeof(rq->method), "%s", method);
+	snprintf(rq->path, sizeof(rq->path), "%s", url);
+	cid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (cid && client_id_ok(cid))
+		snprintf(rq->id, sizeof(rq->id), "%s", cid);
+	else
+		make_id(f, rq->id, sizeof(rq->id));
+	return rq;
+}
+
+/* First call for a request: headers are in, no body yet. */
+static enum MHD_Result on_headers(struct req *rq, const char *url, const char *method)
+{
+	struct front *f = rq->f;
+	const char *cl;
+	char msg[160];
+
+	if (strcmp(url, "/health") == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+			return answer_health(rq);
+		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+				    "Method not allowed on /health; use GET", MHD_HTTP_HEADER_ALLOW,
+				    "GET, HEAD");
+	}
+	if (strcmp(url, "/execute") != 0)
+		return answer_error(rq, MHD_HTTP_NOT_FOUND, "not_found",
+				    "Not found; the endpoints are POST /execute and GET /health",
+				    NULL, NULL);
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+				    "Method not allowed on /execute; use POST",
+				    MHD_HTTP_HEADER_ALLOW, "POST");
+
+	/*
+	 * Refuse an announced oversized body before reading it: answering now
+	 * makes MHD skip the 100-continue and close after the response.
+	 */
+	cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (end != cl && errno == 0 && n > f->cfg->max_body_bytes) {
+			snprintf(msg, sizeof(msg),
+				 "The request body exceeds the limit of %llu bytes",
+				 (unsigned long long)f->cfg->max_body_bytes);
+			return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+					    msg, NULL, NULL);
+		}
+	}
+	rq->state = RQ_RECEIVING;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version _unused_,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct front *f = cls;
+	struct req *rq = *con_cls;
+	struct response resp = { 0 };
+	enum req_state state;
+
+	if (!rq) {
+		rq = req_new(f, conn, url, method);
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return on_headers(rq, url, method);
+	}
+
+	switch (rq->state) {
+	case RQ_RECEIVING:
+		if (*upload_size > 0) {
+			body_append(rq, upload_data, *upload_size);
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return execute(rq);
+	case RQ_WAITING:
+	case RQ_DONE:
+		pthread_mutex_lock(&f->lock);
+		state = rq->state;
+		if (state == RQ_DONE) {
+			resp = rq->resp;
+			rq->resp = (struct response){ 0 };
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (state != RQ_DONE)
+			return MHD_YES; /* not resumed by us: nothing to say yet */
+		return send_resp(rq, &resp, NULL, NULL);
+	default:
+		/* Answered at the first call; drop whatever body still arrives. */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+}
+
+static const char *termination_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		return "ok";
+	case MHD_REQUEST_TERMINATED_WITH_ERROR:
+		return "error";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return "timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return "shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:
+		return "read_error";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return "client_abort";
+	default:
+		return "other";
+	}
+}
+
+/* One line per request; never the script or its output. */
+static void log_request(struct req *rq, enum MHD_RequestTerminationCode toe)
+{
+	struct timespec now;
+	char status[8], total[24], exec[24] = "", q[24] = "", s[24] = "", w[24] = "";
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(status, sizeof(status), "%u", rq->status);
+	snprintf(total, sizeof(total), "%.3f", ms_between(&rq->start, &now));
+	if (rq->admitted && rq->state >= RQ_DONE)
+		snprintf(exec, sizeof(exec), "%.3f", ms_between(&rq->submitted, &rq->finished));
+	if (rq->have_usage) {
+		snprintf(q, sizeof(q), "%.3f", rq->queue_us / 1000.0);
+		snprintf(s, sizeof(s), "%.3f", rq->setup_us / 1000.0);
+		snprintf(w, sizeof(w), "%.3f", rq->wall_us / 1000.0);
+	}
+	log_event(rq->status >= 500 || rq->status == 0 ? LOG_WARN : LOG_INFO, "request",
+		  "request_id", rq->id, "method", rq->method, "path", rq->path, "status", status,
+		  "error_type", rq->error_type ? rq->error_type : "", "duration_ms", total,
+		  "exec_ms", exec, "queue_ms", q, "setup_ms", s, "wall_ms", w, "termination",
+		  termination_name(toe), NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn _unused_, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct front *f = cls;
+	struct req *rq = *con_cls;
+
+	if (!rq)
+		return;
+	log_request(rq, toe);
+	if (rq->admitted) {
+		pthread_mutex_lock(&f->lock);
+		if (--f->outstanding == 0)
+			pthread_cond_broadcast(&f->idle);
+		pthread_mutex_unlock(&f->lock);
+	}
+	free(rq->body);
+	response_release(&rq->resp);
+	free(rq);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls _unused_, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_event(LOG_WARN, "mhd", "message", buf, NULL);
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/* Waits until no admitted request is left or ms pass; true when idle. */
+static bool wait_idle(struct front *f, uint64_t ms)
+{
+	struct timespec deadline;
+	bool idle;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += (time_t)(ms / 1000);
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->lock);
+	while (f->outstanding > 0)
+		if (pthread_cond_timedwait(&f->idle, &f->lock, &deadline) == ETIMEDOUT)
+			break;
+	idle = f->outstanding == 0;
+	pthread_mutex_unlock(&f->lock);
+	return idle;
+}
+
+static int front_init(struct front *f, const struct pyexec_config *cfg)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	f->cfg = cfg;
+	f->pid = (uint32_t)getpid();
+	f->uid = (uint32_t)getuid();
+	atomic_init(&f->draining, false);
+	atomic_init(&f->id_counter, 0);
+	r = -pthread_mutex_init(&f->lock, NULL);
+	if (r < 0)
+		return r;
+	r = -pthread_condattr_init(&ca);
+	if (r == 0) {
+		r = -pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		if (r == 0)
+			r = -pthread_cond_init(&f->idle, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (r < 0)
+		pthread_mutex_destroy(&f->lock);
+	return r;
+}
+
+static void front_shutdown(struct front *f, struct MHD_Daemon *d, int *mhd_fd)
+{
+	uint64_t grace = (uint64_t)f->cfg->timeout_max_ms + SHUTDOWN_GRACE_MS;
+	MHD_socket q;
+
+	atomic_store(&f->draining, true);
+	broker_drain(f->broker);
+	q = MHD_quiesce_daemon(d);
+	if (q != MHD_INVALID_SOCKET) {
+		/*
+		 * MHD hands the socket back and no longer polls it; shutting it
+		 * down makes the kernel refuse new connections now instead of
+		 * queueing them until we exit.  Closing waits for MHD_stop_daemon().
+		 */
+		shutdown(q, SHUT_RDWR);
+		*mhd_fd = q;
+	}
+	if (!wait_idle(f, grace)) {
+		log_event(LOG_WARN, "shutdown_abandon", "reason", "executions still running", NULL);
+		broker_fail_all(f->broker, "The service is shutting down");
+		(void)wait_idle(f, SHUTDOWN_FLUSH_MS);
+	}
+	/* Every suspended connection must be resumed before MHD_stop_daemon(). */
+	broker_stop(f->broker);
+	(void)wait_idle(f, SHUTDOWN_FLUSH_MS);
+}
+
+int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_sock)
+{
+	_cleanup_close_ int lfd = listen_fd, sfd = spawner_sock, mhd_fd = -1;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct MHD_Daemon *d = NULL;
+	sigset_t stop, old;
+	struct front f = { 0 };
+	siginfo_t si;
+	char signame[16];
+	int r;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	/* Before any thread exists, so MHD's and the broker's threads inherit the mask. */
+	r = -pthread_sigmask(SIG_BLOCK, &stop, &old);
+	if (r < 0)
+		return r;
+	/* A client or spawner that hangs up must cost a write error, not the process. */
+	if (sigaction(SIGPIPE, &ign, NULL) < 0) {
+		r = neg_errno();
+		goto out_mask;
+	}
+	r = front_init(&f, cfg);
+	if (r < 0)
+		goto out_mask;
+	r = broker_new(cfg, sfd, on_done, &f.broker);
+	if (r < 0)
+		goto out_front;
+	r = broker_start(f.broker);
+	if (r < 0)
+		goto out_broker;
+
+	/*
+	 * MHD gets its own descriptor for the listening socket: it closes it
+	 * at stop (or hands it back at quiesce), while lfd stays ours, so no
+	 * path closes one fd number twice.
+	 */
+	mhd_fd = fcntl(lfd, F_DUPFD_CLOEXEC, 3);
+	if (mhd_fd < 0) {
+		r = neg_errno();
+		goto out_broker;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, on_request, &f,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &f,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mhd_fd,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &f,
+			     MHD_OPTION_END);
+	if (!d) {
+		log_event(LOG_ERROR, "front_start_failed", NULL);
+		/*
+		 * Whether MHD closed mhd_fd on this path is not documented;
+		 * leaking one descriptor on the way out beats closing a number
+		 * that may have been reused.
+		 */
+		mhd_fd = -1;
+		r = -EIO;
+		goto out_broker;
+	}
+	mhd_fd = -1; /* MHD's now, until quiesce hands it back */
+	log_event(LOG_INFO, "front_ready", NULL);
+
+	for (;;) {
+		int sig = sigwaitinfo(&stop, &si);
+		if (sig > 0) {
+			snprintf(signame, sizeof(signame), "SIG%s", sigabbrev_np(sig));
+			break;
+		}
+	}
+	log_event(LOG_INFO, "shutdown_begin", "signal", signame, NULL);
+	front_shutdown(&f, d, &mhd_fd);
+	MHD_stop_daemon(d);
+	log_event(LOG_INFO, "shutdown_done", NULL);
+	r = 0;
+
+out_broker:
+	broker_free(f.broker);
+out_front:
+	pthread_cond_destroy(&f.idle);
+	pthread_mutex_destroy(&f.lock);
+out_mask:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
