@@ -23,7 +23,7 @@ endif
 
 PKGS := libmicrohttpd jansson libseccomp python3-embed
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -Wundef -Wvla -Wpointer-arith -Wcast-align

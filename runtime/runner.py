@@ -8,22 +8,22 @@
 # with T one of invalid_encoding, syntax_error (+ line, column when known),
 # missing_main, main_not_callable, system_exit, memory_limit, runtime_error
 # (+ exception_type, traceback), result_nan, result_not_serializable,
-# internal_error.  Exit status 0 once it is written, 3 if fd 4 was unusable
-# (the script closed it), 2 if the runner itself broke.  run() never returns
-# but calls os._exit, so atexit handlers and leftover threads never run.
+# internal_error.  stdout/stderr are flushed before it is written.  Exit
+# status 0 once it is written, 3 if fd 4 was unusable (the script closed it),
+# 2 if the runner itself broke.  run() never returns but calls os._exit, so
+# atexit handlers and leftover threads never run.
 #
 # Cold mode: `python3 -I -B -c <this file>`.  Warm mode: a zygote with numpy
 # and pandas preloaded execs this once into a namespace named "pyexec_runner"
 # and calls run(warm=True) in each forked child.  So the top level only
 # defines things and imports cheap modules: a cold hello world must cost
 # little more than starting Python.  That rules out even json and linecache,
-# which import re (some 9 ms, a third of a cold start); _dumps and
-# _ScriptLoader say how the runner does without them.
+# which import re (some 9 ms, a third of a cold start); see _dumps and __loader__.
 #
-# The runner shares its process with the code it runs and cannot be made
-# tamper-proof: the jail is the security boundary, not this file.  It only
-# shrugs off casual monkeypatching (builtins, os, json, sys.stdout...), so
-# that a script which breaks its own environment still gets an accurate report.
+# Sharing its process with the code it runs, the runner cannot be tamper-proof:
+# the jail is the security boundary.  It only shrugs off casual monkeypatching
+# (builtins, os, json, sys.stdout...), so that a script which breaks its own
+# environment still gets an accurate report.
 
 import _ast  # the AST node classes, without the cost of importing ast (enum...)
 import builtins
@@ -32,9 +32,8 @@ import os
 import sys
 import types
 
-# Functions defined below resolve builtins through this private copy, not the
-# builtins module the script can patch: a function keeps the builtins of the
-# globals it was created in.
+# Functions defined below keep resolving builtins in this private copy, not in
+# the builtins module the script can patch.
 __builtins__ = dict(builtins.__dict__)
 
 # Captured before any user code runs; the script can rebind os.write and
@@ -43,6 +42,7 @@ _pread, _write, _close, _fstat = os.pread, os.write, os.close, os.fstat
 _getpid, _urandom, _exit = os.getpid, os.urandom, os._exit
 _open, _modules = io.open, sys.modules
 _ModuleType, _CoroutineType = types.ModuleType, types.CoroutineType
+_Namespace = types.SimpleNamespace
 _OWN_FILE = (lambda: 0).__code__.co_filename  # "<string>" cold, "<pyexec-runner>" warm
 _SCRIPT = "script.py"
 _MSG_CAP, _TB_CAP = 4096, 65536
@@ -53,11 +53,8 @@ _STREAMS = []  # our stdout/stderr wrappers, flushed at the end
 
 
 class _Refused(TypeError):
-    # Carries the value, not a message: only _serialize knows whether it is
-    # the result itself or nested inside it.
-    def __init__(self, obj, pandas_kind=None):
-        TypeError.__init__(self, "not JSON-serializable")
-        self.obj, self.pandas_kind = obj, pandas_kind
+    """args: (the value, its pandas class name or None).  No message: only
+    _serialize knows whether the value is the whole result."""
 
 
 _DECODE, _LIST = "decode it to str first, e.g. b.decode()", "convert it to a list, e.g. sorted(s)"
@@ -68,15 +65,14 @@ _HINTS = {"DataFrame": 'return df.to_dict() or df.to_dict(orient="records") inst
 
 
 def _convert(o):
-    # Only libraries the script itself imported can have produced such
-    # values, so look them up instead of importing them.
+    # Only modules the script imported can have made such values: no imports.
     np = _modules.get("numpy")
     if np is not None:
         if isinstance(o, np.generic):
             # float(): longdouble.item() would return numpy's type again.
             value = float(o) if isinstance(o, np.floating) else o.item()
             if isinstance(value, np.generic):  # clongdouble: no Python twin
-                raise _Refused(o)
+                raise _Refused(o, None)
             return value
         if isinstance(o, np.ndarray):
             return o.tolist()
@@ -89,28 +85,23 @@ def _convert(o):
     dt = _modules.get("datetime")
     if dt is not None and isinstance(o, (dt.date, dt.time)):
         return o.isoformat()
-    raise _Refused(o)
+    raise _Refused(o, None)
 
 
 def _dumps(value, ascii_only):
-    """json.dumps(value, ensure_ascii=ascii_only, allow_nan=False,
-    separators=(",", ":"), default=_convert), through the C encoder that
-    json.dumps itself uses, so that the json package need not be imported."""
+    # json.dumps(value, ensure_ascii=ascii_only, allow_nan=False, separators=
+    # (",", ":"), default=_convert) by calling the C encoder json.dumps uses.
     if _make_encoder is None:
         import json
         return json.dumps(value, ensure_ascii=ascii_only, allow_nan=False,
                           separators=(",", ":"), default=_convert)
-    # The arguments: markers (for circular references), default, string
-    # encoder, indent, key separator, item separator, sort_keys, skipkeys,
-    # allow_nan.
     return "".join(_make_encoder({}, _convert, _quote_ascii if ascii_only else _quote,
                                  None, ":", ",", False, False, False)(value, 0))
 
 
-try:
+try:  # a private interface: should it ever change, fall back to json
     from _json import encode_basestring as _quote, encode_basestring_ascii as _quote_ascii
     from _json import make_encoder as _make_encoder
-    # A private interface: should its signature ever change, fall back to json.
     if _dumps({"a": [1.5, None, "\xe9"]}, True) != '{"a":[1.5,null,"\\u00e9"]}':
         raise ImportError
 except Exception:
@@ -118,9 +109,8 @@ except Exception:
 
 
 def _cap(text, limit):
-    # str.encode, not text.encode: text may be a hostile str subclass.
-    # backslashreplace turns lone surrogates into visible escapes, so the
-    # document stays valid UTF-8 for the C side's JSON parser.
+    # str.encode: text may be a hostile str subclass.  backslashreplace makes
+    # lone surrogates visible escapes, keeping the document valid UTF-8.
     data = str.encode(text, "utf-8", "backslashreplace")
     if len(data) > limit:
         marker = b" [...truncated...] "
@@ -161,8 +151,7 @@ def _format_traceback(exc):
     try:
         import traceback  # only failing scripts pay for importing it
         tb = start = exc.__traceback__
-        # The user's story begins at their first frame; ours (and asyncio's,
-        # for an async main) above it are noise.
+        # Start at the user's first frame: ours (and asyncio's) above are noise.
         while start is not None and start.tb_frame.f_code.co_filename != _SCRIPT:
             start = start.tb_next
         if start is None:
@@ -195,24 +184,18 @@ def _syntax_error(exc):
         where = ", ".join(k + " " + str(v) for k, v in fields.items())
         return _error("syntax_error", "Syntax error: " + str(exc.msg or "invalid syntax")
                       + (" (" + where + ")" if where else ""), **fields)
-    # ValueError means null bytes; absurd nesting makes the parser raise
-    # MemoryError or RecursionError.
+    # ValueError: null bytes.  Absurd nesting: MemoryError or RecursionError.
     return _error("syntax_error", "Syntax error: " + (
         str(exc) if isinstance(exc, ValueError) else "script is too deeply nested to compile"))
 
 
 def _names(target):
-    # Attributes and subscripts bind no module-level name.
+    # Attributes and subscripts bind no module-level name (and *main a list).
     if isinstance(target, _ast.Name):
         return [target.id]
-    if isinstance(target, _ast.Starred):
-        return _names(target.value)
     if isinstance(target, (_ast.Tuple, _ast.List)):
         return [name for elt in target.elts for name in _names(elt)]
     return []
-
-
-_TRY_NODES = tuple({_ast.Try, getattr(_ast, "TryStar", _ast.Try)})
 
 
 def _binds_main(body):
@@ -234,47 +217,28 @@ def _binds_main(body):
         # Only blocks that run at module level: not function or class bodies.
         elif isinstance(node, _ast.If):
             blocks = [node.body, node.orelse]
-        elif isinstance(node, _TRY_NODES):
+        elif isinstance(node, (_ast.Try, getattr(_ast, "TryStar", _ast.Try))):
             blocks = [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
         elif isinstance(node, (_ast.With, _ast.AsyncWith)):
-            names = [name for item in node.items if item.optional_vars is not None
-                     for name in _names(item.optional_vars)]
             blocks = [node.body]
         if "main" in names or any(_binds_main(block) for block in blocks):
             return True
     return False
 
 
-class _ScriptLoader:
-    # linecache asks a module's __loader__ for the source of a file it cannot
-    # find on disk.  That serves tracebacks (and inspect.getsource) even when
-    # linecache is first imported after the script started, which is usual in
-    # cold mode, where importing it up front would cost as much as json.
-    def __init__(self, source):
-        self._source = source
-
-    def get_source(self, fullname):
-        return self._source
-
-
 def _read_script():
     # pread from offset 0: the daemon wrote the memfd, so its offset may
     # already sit at the end.
-    chunks, offset = [], 0
-    while True:
-        chunk = _pread(3, 1 << 20, offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
+    data = bytearray()
+    while chunk := _pread(3, 1 << 20, len(data)):
+        data += chunk
     _close(3)
-    return b"".join(chunks)
+    return data
 
 
 def _setup_streams():
-    # The streams being replaced are kept alive: in warm mode they may hold
-    # the zygote's unflushed output, which garbage collection would flush
-    # into this script's stdout.
+    # The old streams are kept alive: in warm mode they may hold the zygote's
+    # unflushed output, which garbage collection would flush into our stdout.
     _KEEP.extend(getattr(sys, name, None) for name in
                  ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"))
     common = {"encoding": "utf-8", "errors": "backslashreplace", "closefd": False}
@@ -287,9 +251,8 @@ def _setup_streams():
 
 
 def _reseed():
-    # A forked child inherits the zygote's PRNG states; without this every
-    # warm execution would draw the same "random" numbers.  A module not yet
-    # imported seeds itself from the OS when the script imports it.
+    # Forked children inherit the zygote's PRNG states, and would all draw
+    # the same numbers.  Modules imported later seed themselves from the OS.
     rnd = _modules.get("random")
     if rnd is not None:
         rnd.seed(int.from_bytes(_urandom(32), "big"))
@@ -306,9 +269,10 @@ def _serialize(value):
     except MemoryError:
         return _MEMORY_DOC
     except _Refused as exc:
-        name = exc.pandas_kind or _type_name(exc.obj, "object")
-        what = "a pandas " + name if exc.pandas_kind else "a value of type '" + name + "'"
-        where = "" if exc.obj is value else " (inside the result)"
+        obj, kind = exc.args
+        name = kind or _type_name(obj, "object")
+        what = "a pandas " + name if kind else "a value of type '" + name + "'"
+        where = "" if obj is value else " (inside the result)"
         hint = _HINTS.get(name)
         return _error("result_not_serializable", "main() returned " + what + where
                       + ", which is not JSON-serializable" + ("; " + hint if hint else ""))
@@ -316,8 +280,7 @@ def _serialize(value):
         return _error("result_not_serializable",
                       "main() returned a value that is nested too deeply to serialize")
     except BaseException as exc:
-        # The result's own code (a dict subclass's items(), say) can raise
-        # anything, hence the generic description.
+        # The result's own code (a dict subclass's items()...) may raise anything.
         message = _describe(exc)[1]
         if isinstance(exc, ValueError) and "Out of range float values" in message:
             return _error("result_nan", "main() returned NaN or Infinity, which JSON cannot "
@@ -337,8 +300,7 @@ def _execute():
                       % (exc.reason, exc.start))
     try:
         tree = compile(source, _SCRIPT, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
-        # Compiling now also catches what only the compiler rejects
-        # ('return' outside function...), before anything runs.
+        # Also catches what only the compiler rejects ('return' outside def).
         code = compile(tree, _SCRIPT, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         return _syntax_error(exc)
@@ -349,12 +311,15 @@ def _execute():
     # multiprocessing find its functions) but has no __file__ on disk.
     module = _ModuleType("__main__")
     namespace = module.__dict__
-    namespace.update(__builtins__=builtins, __loader__=_ScriptLoader(source))
+    # linecache asks __loader__ for sources it cannot find on disk, so that
+    # tracebacks work even if linecache is imported only after this point.
+    loader = _Namespace(get_source=lambda fullname: source)
+    namespace.update(__builtins__=builtins, __loader__=loader)
     _modules["__main__"] = module
     sys.argv = [_SCRIPT]
     linecache = _modules.get("linecache")
     if linecache is not None:
-        # Seeded directly too, for callers that pass no module globals
+        # Also seeded directly, for callers passing no module globals
         # (warnings).  mtime None: checkcache() keeps what it cannot stat.
         linecache.cache[_SCRIPT] = (len(source), None, source.splitlines(True), _SCRIPT)
     try:
@@ -374,32 +339,29 @@ def _execute():
     return _serialize(value)
 
 
-def _flush():
-    # The script's own replacement streams first: they may write into ours
-    # (e.g. a TextIOWrapper around sys.stdout.buffer).
+def _finish(doc, pid, channel):
+    # Output before the result: should the daemon kill us over the result
+    # (too large), what the script printed is complete all the same.  The
+    # script's own replacement streams first: they may write into ours.
     for stream in [getattr(sys, "stdout", None), getattr(sys, "stderr", None)] + _STREAMS:
         try:
             stream.flush()
         except BaseException:
             pass
-
-
-def _finish(doc, pid, channel):
-    status = 0
-    if _getpid() == pid:  # a child the script forked must not report too
-        try:
-            st = _fstat(4)
-            # The script may have closed fd 4 and opened something else there.
-            if (st.st_dev, st.st_ino) != channel:
-                raise OSError("result channel replaced")
-            view = memoryview(doc)
-            while view:
-                view = view[_write(4, view):]
-            _close(4)
-        except BaseException:
-            status = 3
-    _flush()
-    _exit(status)
+    if _getpid() != pid:  # a child the script forked must not report too
+        _exit(0)
+    try:
+        st = _fstat(4)
+        # The script may have closed fd 4 and opened something else there.
+        if (st.st_dev, st.st_ino) != channel:
+            raise OSError("result channel replaced")
+        view = memoryview(doc)
+        while view:
+            view = view[_write(4, view):]
+        _close(4)
+    except BaseException:
+        _exit(3)
+    _exit(0)
 
 
 def run(warm=False):

@@ -65,6 +65,14 @@ struct front {
 
 enum req_state { RQ_NEW, RQ_RECEIVING, RQ_WAITING, RQ_DONE, RQ_ANSWERED };
 
+enum route {
+	ROUTE_NOT_FOUND,
+	ROUTE_HEALTH,
+	ROUTE_HEALTH_METHOD, /* /health with a method other than GET/HEAD */
+	ROUTE_EXECUTE,
+	ROUTE_EXECUTE_METHOD, /* /execute with a method other than POST */
+};
+
 struct req {
 	struct front *f;
 	struct MHD_Connection *conn;
@@ -73,6 +81,7 @@ struct req {
 	char path[128];
 	struct timespec start, submitted, finished;
 	enum req_state state;
+	enum route route;
 	char *body;
 	size_t len, cap;
 	bool too_large, oom, admitted;
@@ -364,50 +373,83 @@ static struct req *req_new(struct front *f, struct MHD_Connection *conn, const c
 	return rq;
 }
 
-/* First call for a request: headers are in, no body yet. */
-static enum MHD_Result on_headers(struct req *rq, const char *url, const char *method)
+static enum route route_of(const char *url, const char *method)
 {
-	struct front *f = rq->f;
-	const char *cl;
-	char msg[160];
+	if (strcmp(url, "/health") == 0)
+		return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+				       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0
+			       ? ROUTE_HEALTH
+			       : ROUTE_HEALTH_METHOD;
+	if (strcmp(url, "/execute") == 0)
+		return strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? ROUTE_EXECUTE
+								 : ROUTE_EXECUTE_METHOD;
+	return ROUTE_NOT_FOUND;
+}
 
-	if (strcmp(url, "/health") == 0) {
-		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
-			return answer_health(rq);
+/* The answer for a complete request (or one answered without its body). */
+static enum MHD_Result answer_route(struct req *rq)
+{
+	switch (rq->route) {
+	case ROUTE_EXECUTE:
+		return execute(rq);
+	case ROUTE_HEALTH:
+		return answer_health(rq);
+	case ROUTE_HEALTH_METHOD:
 		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 				    "Method not allowed on /health; use GET", MHD_HTTP_HEADER_ALLOW,
 				    "GET, HEAD");
-	}
-	if (strcmp(url, "/execute") != 0)
-		return answer_error(rq, MHD_HTTP_NOT_FOUND, "not_found",
-				    "Not found; the endpoints are POST /execute and GET /health",
-				    NULL, NULL);
-	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+	case ROUTE_EXECUTE_METHOD:
 		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 				    "Method not allowed on /execute; use POST",
 				    MHD_HTTP_HEADER_ALLOW, "POST");
-
-	/*
-	 * Refuse an announced oversized body before reading it: answering now
-	 * makes MHD skip the 100-continue and close after the response.
-	 */
-	cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-					 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl) {
-		char *end;
-		unsigned long long n;
-
-		errno = 0;
-		n = strtoull(cl, &end, 10);
-		if (end != cl && errno == 0 && n > f->cfg->max_body_bytes) {
-			snprintf(msg, sizeof(msg),
-				 "The request body exceeds the limit of %llu bytes",
-				 (unsigned long long)f->cfg->max_body_bytes);
-			return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
-					    msg, NULL, NULL);
-		}
+	case ROUTE_NOT_FOUND:
+	default:
+		return answer_error(rq, MHD_HTTP_NOT_FOUND, "not_found",
+				    "Not found; the endpoints are POST /execute and GET /health",
+				    NULL, NULL);
 	}
+}
+
+/* Content-Length as a number; false when absent or not a number. */
+static bool content_length(struct MHD_Connection *conn, unsigned long long *n)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+
+	if (!cl)
+		return false;
+	errno = 0;
+	*n = strtoull(cl, &end, 10);
+	return end != cl && errno == 0;
+}
+
+/*
+ * First call for a request: headers are in, no body yet.  Answers that
+ * need no body wait for the (empty) body so the connection stays usable
+ * for keep-alive; a request that brings a body it does not need, or an
+ * /execute body announced over the limit, is answered now: MHD then skips
+ * any 100-continue, does not read the body, and closes after the answer.
+ */
+static enum MHD_Result on_headers(struct req *rq, const char *url, const char *method)
+{
+	struct front *f = rq->f;
+	unsigned long long n = 0;
+	bool has_len = content_length(rq->conn, &n);
+	bool has_body = (has_len && n > 0) ||
+			MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	char msg[128];
+
+	rq->route = route_of(url, method);
+	if (rq->route == ROUTE_EXECUTE && has_len && n > f->cfg->max_body_bytes) {
+		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %llu bytes",
+			 (unsigned long long)f->cfg->max_body_bytes);
+		return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg, NULL,
+				    NULL);
+	}
+	if (rq->route != ROUTE_EXECUTE && has_body)
+		return answer_route(rq);
 	rq->state = RQ_RECEIVING;
 	return MHD_YES;
 }
@@ -432,11 +474,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	switch (rq->state) {
 	case RQ_RECEIVING:
 		if (*upload_size > 0) {
-			body_append(rq, upload_data, *upload_size);
+			if (rq->route == ROUTE_EXECUTE)
+				body_append(rq, upload_data, *upload_size);
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		return execute(rq);
+		return answer_route(rq);
 	case RQ_WAITING:
 	case RQ_DONE:
 		pthread_mutex_lock(&f->lock);

@@ -321,11 +321,50 @@ int cgroup_exec_create(struct cgroup_manager *m, const char *name, const struct 
 	return 0;
 }
 
+static void r_close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 int cgroup_exec_attach(struct cgroup_exec *c, pid_t pid)
 {
 	if (pid <= 0)
 		return -EINVAL;
 	return c->m->ops->attach(c, pid);
+}
+
+int cgroup_exec_join_fds(struct cgroup_exec *c, int *fds, size_t max)
+{
+	/* v1: "tasks" moves one thread; v2 has no such file outside threaded cgroups. */
+	const char *file = c->m->ops->version == IPC_CGROUP_V1 ? "tasks" : "cgroup.procs";
+	size_t n = 0;
+
+	for (size_t i = 0; i < CG_MAX_HIER; i++) {
+		int fd;
+		if (c->fd[i] < 0)
+			continue;
+		if (n == max) {
+			r_close_all(fds, n);
+			return -E2BIG;
+		}
+		fd = openat(c->fd[i], file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			int r = neg_errno();
+			r_close_all(fds, n);
+			return r;
+		}
+		fds[n++] = fd;
+	}
+	return (int)n;
+}
+
+int cgroup_join_self(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return neg_errno();
+	return 0;
 }
 
 int cgroup_exec_usage(struct cgroup_exec *c, struct cgroup_usage *out)

@@ -108,6 +108,27 @@ int cgroup_exec_create(struct cgroup_manager *m, const char *name, const struct 
  */
 int cgroup_exec_attach(struct cgroup_exec *c, pid_t pid) _wur_;
 
+/*
+ * Opens (parent side, as root) the files through which a child joins the
+ * execution's cgroups by itself: v1 each hierarchy's "tasks", v2
+ * "cgroup.procs".  Fills fds (O_CLOEXEC, owned by the caller) and returns
+ * how many, 0 for the none backend, or -errno.
+ *
+ * Why: a write of another pid to cgroup.procs takes the global threadgroup
+ * rwsem for writing, which costs an RCU grace period (10-20 ms here) on
+ * every execution; a thread moving itself through v1's "tasks" skips that
+ * lock (kernel/cgroup/cgroup.c, cgroup_procs_write_start).  Permission is
+ * checked against the opener's credentials (since 5.16), so the child may
+ * do it after changing ids.
+ */
+int cgroup_exec_join_fds(struct cgroup_exec *c, int *fds, size_t max) _wur_;
+
+/*
+ * Child side: moves the calling thread (which must be its process's only
+ * one) into every cgroup behind fds by writing "0".  0 or -errno.
+ */
+int cgroup_join_self(const int *fds, size_t n) _wur_;
+
 /* Reads the execution's accounting into *out; zeros for the none backend. */
 int cgroup_exec_usage(struct cgroup_exec *c, struct cgroup_usage *out) _wur_;
 

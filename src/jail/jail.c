@@ -9,8 +9,10 @@
  *      CLONE_PIDFD gives a pollable handle that cannot be confused with a
  *      recycled pid.
  *   3. write uid_map/gid_map (only a process outside the namespace can).
- *   4. attach the child to the cgroup, then release it through the sync
- *      pipe.  The child waits, so no instruction of it runs before both.
+ *   4. release the child through the sync pipe; it first joins its
+ *      cgroup itself, through files we opened for it (cgroup.h says why),
+ *      so no instruction of it runs outside its namespaces' id map or
+ *      before it is under its limits.
  *
  * Child side (pid 1 of its pid namespace), in this order:
  *
@@ -88,6 +90,8 @@ struct child_ctx {
 	const struct jail_run *run;
 	int sync_fd;
 	int report_fd;
+	int join_fds[4]; /* cgroup files the child writes itself into */
+	size_t njoin;
 };
 
 int jail_new(const struct jail_params *p, struct jail **out, const char **why)
@@ -204,6 +208,13 @@ static _Noreturn void child_main(const struct child_ctx *c)
 	if (read(c->sync_fd, &go, 1) != 1)
 		_exit(125); /* the parent gave up on us */
 	close(c->sync_fd);
+
+	/* Before anything else, so every page the jail touches is charged to it. */
+	r = cgroup_join_self(c->join_fds, c->njoin);
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_CGROUP_ATTACH, r);
+	for (size_t i = 0; i < c->njoin; i++)
+		close(c->join_fds[i]);
 
 	if (setgroups(0, NULL) < 0)
 		child_fail(report, JAIL_STAGE_SETGROUPS, neg_errno());
@@ -330,18 +341,27 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 	rep_w = pipefd[1];
 
 	ctx = (struct child_ctx){ .jail = j, .run = run, .sync_fd = sync_r, .report_fd = rep_w };
+	r = cgroup_exec_join_fds(p->cg, ctx.join_fds, ARRAY_SIZE(ctx.join_fds));
+	if (r < 0) {
+		*stage = JAIL_STAGE_CGROUP_ATTACH;
+		goto fail;
+	}
+	ctx.njoin = (size_t)r;
 	/*
 	 * Raw clone: glibc's clone() wants a separate stack, and fork() cannot
 	 * take namespace flags.  The child behaves like a fork child.
 	 */
 	pid = syscall(SYS_clone, flags, NULL, &pidfd, NULL, 0);
-	if (pid < 0) {
+	if (pid < 0)
 		r = neg_errno();
+	else if (pid == 0)
+		child_main(&ctx);
+	for (size_t i = 0; i < ctx.njoin; i++)
+		close(ctx.join_fds[i]);
+	if (pid < 0) {
 		*stage = JAIL_STAGE_CLONE;
 		goto fail;
 	}
-	if (pid == 0)
-		child_main(&ctx);
 
 	p->pid = (pid_t)pid;
 	p->pidfd = pidfd;
@@ -351,11 +371,6 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 	r = jail_userns_map(p->pid, j->params.sandbox_uid, j->params.sandbox_gid);
 	if (r < 0) {
 		*stage = JAIL_STAGE_USERNS_MAP;
-		goto fail;
-	}
-	r = cgroup_exec_attach(p->cg, p->pid);
-	if (r < 0) {
-		*stage = JAIL_STAGE_CGROUP_ATTACH;
 		goto fail;
 	}
 	r = fd_write_all(sync_w, "g", 1);

@@ -444,3 +444,27 @@ def test_queue_and_health_while_busy(client):
         assert res[0].status_code == 200 and res[1]["result"] == i, res[1]
     queued = sorted(res[1]["usage"]["queue_ms"] for res in results)
     assert queued[-1] >= 700 and queued[-2] >= 700, queued
+
+
+# ---------------------------------------------------------------------------
+# behaviours the README documents beyond the seeds
+
+
+def test_async_main(client):
+    script = "import asyncio\nasync def main():\n    await asyncio.sleep(0.01)\n    return 'awaited'\n"
+    assert client.ok(script)["result"] == "awaited"
+
+
+def test_datetime_result_is_iso_string(client):
+    script = dedent("""\
+        import datetime
+        def main():
+            return {"dt": datetime.datetime(2024, 1, 2, 3, 4, 5), "d": datetime.date(2024, 1, 2)}
+    """)
+    res = client.ok(script)["result"]
+    assert res["dt"].startswith("2024-01-02T03:04:05") and res["d"] == "2024-01-02", res
+
+
+def test_dunder_main_block_runs(client):
+    script = "def main():\n    return 1\n\nif __name__ == '__main__':\n    print('as main')\n"
+    assert client.ok(script)["stdout"] == "as main\n"

@@ -164,7 +164,8 @@ def test_max_script_bytes_flag(start_daemon):
 
 
 def test_max_body_bytes_flag(start_daemon):
-    d = start_daemon(["--slots", "1", "--queue", "1", "--max-body-bytes", "2000"])
+    d = start_daemon(["--slots", "1", "--queue", "1", "--max-script-bytes", "1000",
+                      "--max-body-bytes", "2000"])
     c = d.client
     body = {"script": OK_SCRIPT, "pad": ""}
     base = len(json.dumps(body).encode())
@@ -373,9 +374,9 @@ def test_result_nan(client, expr):
 
 
 def test_result_too_large(start_daemon):
-    d = start_daemon(["--slots", "1", "--queue", "1", "--max-result-bytes", "1000"])
+    d = start_daemon(["--slots", "1", "--queue", "1", "--max-result-bytes", "2000"])
     c = d.client
-    assert c.ok("def main():\n    return 'x' * 900\n")["result"] == "x" * 900
+    assert c.ok("def main():\n    return 'x' * 1900\n")["result"] == "x" * 1900
     b = u.assert_error(c.execute("def main():\n    print('still here')\n    return 'x' * 5000\n"),
                        422, "result_too_large")
     assert b.get("stdout", "still here\n") == "still here\n"

@@ -10,10 +10,14 @@
 # Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/runner
 
 import fcntl
+import importlib
+import io
 import json
 import os
 import selectors
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -38,6 +42,7 @@ class Outcome:
 
     def result(self):
         assert self.doc["ok"] is True, self.doc
+        assert self.status == 0
         return self.doc["result"]
 
     def error(self, error_type):
@@ -102,32 +107,42 @@ def _run(script, start):
     return Outcome(status, *(b"".join(chunks[fd]) for fd in (out_r, err_r, res_r)))
 
 
-def run_cold(script):
+def run_cold(script, missing_fds=()):
     def start(fds):
         # posix_spawn's dup2 actions clear close-on-exec on the targets only,
-        # so the child gets exactly fds 0..4.
-        actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds)]
+        # so the child gets exactly fds 0..4 (minus missing_fds).  subprocess
+        # would need a preexec_fn, unsafe once numpy's threads run here.
+        actions = [(os.POSIX_SPAWN_CLOSE, target) if target in missing_fds else
+                   (os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds)]
         return os.posix_spawn(PYTHON, [PYTHON, "-I", "-B", "-c", SOURCE], dict(os.environ),
                               file_actions=actions)
     return _run(script, start)
 
 
 @pytest.fixture(scope="module")
-def warm():
-    import numpy  # noqa: F401  (preloaded, as the zygote does)
-    import pandas  # noqa: F401
-
+def namespace():
+    for name in ("numpy", "pandas"):  # preloaded, as the zygote does
+        importlib.import_module(name)
     namespace = {"__name__": "pyexec_runner"}
     exec(compile(SOURCE, "<pyexec-runner>", "exec"), namespace)
-    assert callable(namespace["run"])
+    return namespace
 
-    def run_warm(script):
+
+@pytest.fixture(scope="module")
+def warm(namespace):
+    def run_warm(script, stale_output=None):
         def start(fds):
             pid = os.fork()
             if pid == 0:
                 try:
                     for target, fd in enumerate(fds):
                         os.dup2(fd, target)
+                    if stale_output is not None:
+                        # Output the zygote left in a buffer on fd 1.
+                        stale = io.TextIOWrapper(io.FileIO(1, "w", closefd=False))
+                        stale.write(stale_output)
+                        sys.stdout = sys.__stdout__ = stale
+                        del stale
                     namespace["run"](warm=True)
                 finally:
                     os._exit(99)  # run() returned or raised: a contract breach
@@ -179,6 +194,12 @@ def _check_pandas_example(out):
     assert all(isinstance(v, float) for v in result.values())
     assert -1.0 <= result["correlation"] <= 1.0
     assert out.stdout == b"Creating sample data...\nData shape: (100, 2)\n"
+
+
+def test_unterminated_output_is_flushed():
+    out = run_cold("import sys\ndef main():\n    print('no newline', end='')\n"
+                   "    sys.stderr.write('nor here')\n    return 1\n")
+    assert (out.result(), out.stdout, out.stderr) == (1, b"no newline", b"nor here")
 
 
 def test_pandas_example():
@@ -582,6 +603,28 @@ def test_monkeypatching_does_not_break_reporting():
     assert out.stdout == b"through the script's own wrapper"
 
 
+def test_leftover_threads_do_not_delay_exit():
+    started = time.monotonic()
+    out = run_cold("""
+        import threading, time
+        def main():
+            threading.Thread(target=time.sleep, args=(60,)).start()
+            return "done"
+    """)
+    assert out.result() == "done" and time.monotonic() - started < 30
+
+
+def test_missing_result_channel_exits_3():
+    out = run_cold("def main():\n    return 1\n", missing_fds=(4,))
+    assert (out.status, out.raw) == (3, b"")
+
+
+def test_runner_failure_is_still_reported():
+    # Without fd 1 the runner cannot even set up stdout.
+    doc = run_cold("def main():\n    return 1\n", missing_fds=(1,)).error("internal_error")
+    assert doc["error"].startswith("pyexec runner failed: ")
+
+
 def test_atexit_handlers_do_not_run():
     out = run_cold("import atexit\natexit.register(print, 'atexit ran')\n"
                    "def main():\n    return 1\n")
@@ -613,7 +656,47 @@ def test_warm_runs_are_reseeded(warm, script):
     assert isinstance(first, float) and first != second
 
 
+def test_warm_seeds_linecache_directly(warm):
+    # linecache is loaded in the zygote, so the runner seeds its cache too:
+    # callers passing no module globals (warnings, here getline) see the
+    # source.  (Cold, they do not unless the script loaded linecache first.)
+    out = warm("import linecache\ndef main():\n    return linecache.getline('script.py', 2)\n")
+    assert out.result() == "def main():\n"
+
+
+def test_warm_drops_zygote_output(warm):
+    out = warm("def main():\n    print('mine')\n    return 1\n", stale_output="zygote's")
+    assert (out.result(), out.stdout) == (1, b"mine\n")
+
+
 def test_warm_traceback_hides_runner(warm):
     doc = warm("def main():\n    raise RuntimeError('warm failure')\n").error("runtime_error")
     assert doc["traceback"].startswith('Traceback (most recent call last):\n  File "script.py"')
     assert "pyexec-runner" not in doc["traceback"]
+
+
+# --- the JSON encoding shortcut -----------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    "text", "lone \udc80", 1.5, -0.0, 10**30, True, None, [1, [2, {"k": "é"}]],
+    {"b": 1, "a": (2, 3), 1: "int key", None: 0, 2.5: False}, "\x00\n\"\\",
+])
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_dumps_matches_json_dumps(namespace, value, ascii_only):
+    expected = json.dumps(value, ensure_ascii=ascii_only, allow_nan=False,
+                          separators=(",", ":"), default=namespace["_convert"])
+    assert namespace["_make_encoder"] is not None
+    assert namespace["_dumps"](value, ascii_only) == expected
+
+
+def test_works_without_json_accelerator():
+    probe = (
+        "import sys\n"
+        "sys.modules['_json'] = None\n"
+        "ns = {'__name__': 'pyexec_runner'}\n"
+        "exec(compile(sys.stdin.read(), '<pyexec-runner>', 'exec'), ns)\n"
+        "print(ns['_make_encoder'], ns['_dumps']({'a': [1.5, 'é']}, True))\n"
+    )
+    done = subprocess.run([PYTHON, "-I", "-B", "-c", probe], input=SOURCE, capture_output=True,
+                          text=True, timeout=TIMEOUT, check=True)
+    assert done.stdout == 'None {"a":[1.5,"\\u00e9"]}\n'

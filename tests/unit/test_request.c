@@ -25,7 +25,10 @@ static void setup_config(void)
 	cfg.memory_max_bytes = 2048 * MIB;
 }
 
-/* Parses a C-string body; returns the rc and fills req/err. */
+/*
+ * Parses a C-string body; returns the rc and fills req/err.  (CHECK()
+ * evaluates its condition twice: calls with effects stay outside it.)
+ */
 static int parse(const char *body, struct exec_request *req, struct request_error *err)
 {
 	return request_parse(body, strlen(body), &cfg, req, err);
@@ -112,6 +115,7 @@ static void test_invalid_json(void)
 {
 	struct exec_request req = { 0 };
 	struct request_error err = { 0 };
+	int r;
 
 	ERR("not json", 400, "invalid_json");
 	ERR("{", 400, "invalid_json");
@@ -127,7 +131,8 @@ static void test_invalid_json(void)
 	ERR("{\"script\": \"x\", \"memory\": -123456789012345678901234567890}", 400, "invalid_json");
 	expect_error("{\"script\"\0: 1}", 14, 400, "invalid_json", "raw NUL in the body");
 
-	CHECK(parse("{\"script\": \"x\",\n  oops}", &req, &err) == -EINVAL &&
+	r = parse("{\"script\": \"x\",\n  oops}", &req, &err);
+	CHECK(r == -EINVAL &&
 		      strstr(err.message, "line 2") && strstr(err.message, "column"),
 	      "invalid_json message gives line and column (%s)", err.message);
 
@@ -183,6 +188,7 @@ static void test_script_size(void)
 	struct exec_request req = { 0 };
 	struct request_error err = { 0 };
 	size_t n;
+	int r;
 
 	/* Exactly at the limit, then one byte over. */
 	memset(script, '#', 1000);
@@ -206,7 +212,8 @@ static void test_script_size(void)
 	for (int i = 0; i < 600; i++)
 		n += (size_t)snprintf(body + n, sizeof(body) - n, "\\u0041");
 	snprintf(body + n, sizeof(body) - n, "\"}");
-	CHECK(parse(body, &req, &err) == 0 && req.script_len == 600, "600 escaped bytes accepted");
+	r = parse(body, &req, &err);
+	CHECK(r == 0 && req.script_len == 600, "600 escaped bytes accepted");
 	request_free(&req);
 	request_free(&req);
 	CHECK(req.script == NULL && req.script_len == 0, "request_free twice is safe");
@@ -287,6 +294,7 @@ static void test_other_members(void)
 {
 	struct exec_request req = { .script = (char *)"untouched" };
 	struct request_error err = { .message = "untouched" };
+	int r;
 
 	expect_ok("{\"script\": \"x = 1\", \"script\": \"def main(): return 2\"}",
 		  "def main(): return 2", 30000, 128 * MIB, "duplicate members: the last wins");
@@ -295,11 +303,13 @@ static void test_other_members(void)
 	expect_ok("{\"script\": \"x\", \"timeout\": null, \"memory\": null}", "x", 30000, 128 * MIB,
 		  "null limits mean the defaults");
 
-	CHECK(parse("[]", &req, &err) == -EINVAL && strcmp(req.script, "untouched") == 0,
+	r = parse("[]", &req, &err);
+	CHECK(r == -EINVAL && strcmp(req.script, "untouched") == 0,
 	      "req untouched on failure");
 	req = (struct exec_request){ 0 };
 	snprintf(err.message, sizeof(err.message), "untouched");
-	CHECK(parse("{\"script\": \"x\"}", &req, &err) == 0 &&
+	r = parse("{\"script\": \"x\"}", &req, &err);
+	CHECK(r == 0 &&
 		      strcmp(err.message, "untouched") == 0,
 	      "err untouched on success");
 	request_free(&req);

@@ -81,7 +81,8 @@ static void test_sanitize(void)
 	{
 		char *out = NULL;
 		size_t n = 99;
-		CHECK(utf8_sanitize(NULL, 0, &out, &n) == 0 && out && n == 0 && out[0] == '\0',
+		int r = utf8_sanitize(NULL, 0, &out, &n);
+		CHECK(r == 0 && out && n == 0 && out[0] == '\0',
 		      "NULL input with length 0");
 		free(out);
 	}
