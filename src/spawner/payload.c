@@ -155,6 +155,18 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 		goto out;
 	}
 	Py_INCREF(p->run_fn);
+	{
+		PyObject *warm = PyDict_GetItemString(ns, "warmup");
+		PyObject *res = warm ? PyObject_CallNoArgs(warm) : NULL;
+		if (!res) {
+			char err[256];
+			python_error(err, sizeof(err));
+			snprintf(reason, sizeof(reason), "warm-up failed: %s", err);
+			*why = reason;
+			goto out;
+		}
+		Py_DECREF(res);
+	}
 
 	gc = PyImport_ImportModule("gc");
 	if (gc) {
