@@ -9,7 +9,8 @@
  *     |     |             front, over one SOCK_SEQPACKET socketpair
  *     |     +-- jail      per execution: fresh namespaces, uid 1000
  *     +-- front (nobody)  HTTP + JSON parsing of untrusted input, no
- *                         capabilities, no_new_privs
+ *                         capabilities, no_new_privs, seccomp (no exec,
+ *                         no new processes or sockets)
  *
  * If either role dies unexpectedly the supervisor stops the other and
  * exits non-zero, so a platform's restart policy brings up a clean pair.
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "http/front.h"
+#include "jail/seccomp.h"
 #include "spawner/spawner.h"
 #include "util/log.h"
 
@@ -80,6 +82,19 @@ static int drop_privileges(const struct pyexec_config *cfg)
 	if (setuid(0) == 0)
 		return -EPERM;
 	return 0;
+}
+
+/* Before any thread exists, so every thread of the front inherits the filter. */
+static int confine_front(void)
+{
+	struct jail_seccomp *filter = NULL;
+	int r = jail_seccomp_new_front(&filter);
+
+	if (r < 0)
+		return r;
+	r = jail_seccomp_apply(filter);
+	jail_seccomp_free(filter);
+	return r;
 }
 
 static void log_int(const char *event, const char *key, long v)
@@ -164,6 +179,11 @@ int main(int argc, char **argv)
 		r = drop_privileges(&cfg);
 		if (r < 0) {
 			log_event(LOG_ERROR, "drop_privileges_failed", "error", strerror(-r), NULL);
+			_exit(1);
+		}
+		r = confine_front();
+		if (r < 0) {
+			log_event(LOG_ERROR, "front_seccomp_failed", "error", strerror(-r), NULL);
 			_exit(1);
 		}
 		_exit(http_front_run(&cfg, listen_fd, sp[0]) == 0 ? 0 : 1);

@@ -22,6 +22,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,45 @@ static int build(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/* Front-only refusals, on top of build(). */
+static int build_front(scmp_filter_ctx ctx)
+{
+	static const char *const front_denied[] = { "execve", "execveat", "fork", "vfork",
+						    "socket", "socketpair", "connect", "bind",
+						    "listen", "memfd_secret", "chmod", "fchmod",
+						    "fchmodat", "chown", "fchown", "lchown",
+						    "fchownat", "link", "linkat", "symlink",
+						    "symlinkat", "mknod", "mknodat" };
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(front_denied); i++) {
+		r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), front_denied[i], 0, NULL);
+		if (r < 0)
+			return r;
+	}
+	/* clone without CLONE_THREAD makes a process: refused; threads are how MHD works. */
+	{
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+		r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int seccomp_new(struct jail_seccomp **out, bool front);
+
 int jail_seccomp_new(struct jail_seccomp **out)
+{
+	return seccomp_new(out, false);
+}
+
+int jail_seccomp_new_front(struct jail_seccomp **out)
+{
+	return seccomp_new(out, true);
+}
+
+static int seccomp_new(struct jail_seccomp **out, bool front)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	_cleanup_close_ int fd = -1;
@@ -167,6 +206,11 @@ int jail_seccomp_new(struct jail_seccomp **out)
 	r = build(ctx);
 	if (r < 0)
 		goto out;
+	if (front) {
+		r = build_front(ctx);
+		if (r < 0)
+			goto out;
+	}
 
 	fd = memfd_create("pyexec-seccomp", MFD_CLOEXEC);
 	if (fd < 0) {

@@ -9,8 +9,17 @@
 
 struct jail_seccomp;
 
-/* Builds the policy.  Returns 0 and *out, or -errno. */
+/* Builds the jail's policy.  Returns 0 and *out, or -errno. */
 int jail_seccomp_new(struct jail_seccomp **out) _wur_;
+
+/*
+ * Builds the HTTP front's policy: the jail's refusals plus everything a
+ * network-facing parser never needs once it is listening: execve, new
+ * processes (threads stay allowed), socket creation, connect, bind.  An
+ * attacker who gets code execution in the front is left with an
+ * unprivileged process that can only talk on the sockets it already has.
+ */
+int jail_seccomp_new_front(struct jail_seccomp **out) _wur_;
 void jail_seccomp_free(struct jail_seccomp *s);
 
 /*
