@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 	close(listen_fd);
 	log_int("started", "port", (long)cfg.port);
 
+	bool stopping = false;
 	for (bool front_alive = true, spawner_alive = true; front_alive || spawner_alive;) {
 		int sig = 0, status;
 		pid_t w;
@@ -200,6 +201,7 @@ int main(int argc, char **argv)
 			continue;
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
 			log_event(LOG_INFO, "shutdown_requested", NULL);
+			stopping = true;
 			/* The front drains in-flight requests, then the spawner sees EOF. */
 			if (front_alive)
 				kill(front, SIGTERM);
@@ -216,7 +218,8 @@ int main(int argc, char **argv)
 				/* Without a front the spawner gets EOF and stops by itself. */
 			} else if (w == spawner) {
 				spawner_alive = false;
-				if (!clean || front_alive) {
+				/* During shutdown the spawner may be reaped before the front. */
+				if (!clean || (front_alive && !stopping)) {
 					log_int("spawner_died", "status", status);
 					rc = 1;
 					if (front_alive)
