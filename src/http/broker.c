@@ -7,13 +7,17 @@
  *    or a fail-all); whoever takes it out calls done, after unlocking;
  *  - in_flight == length of b->pending, and never exceeds
  *    cfg->slots + cfg->queue;
- *  - once `dropped` is set it stays set: nothing is sent on the socket
- *    again (it is shut down, not closed, so the fd number cannot be reused
- *    under a concurrent sender).
+ *  - once `dropped` is set nothing is sent on the socket again (it is
+ *    shut down, not closed, so the fd number cannot be reused under a
+ *    concurrent sender) until the supervisor hands over a new spawner;
+ *  - b->sock changes only in the reading thread and only under the lock,
+ *    and senders use it only under the lock, so an old socket can be
+ *    closed as soon as it has been swapped out.
  *
  * The reading thread owns the receive side; any thread may send (under
  * the lock, so messages from different requests are never interleaved
- * with the table update that describes them).
+ * with the table update that describes them).  The thread runs until
+ * broker_stop(): a dropped spawner may be replaced.
  */
 #include "http/broker.h"
 
@@ -26,6 +30,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +50,7 @@ struct http_broker {
 	const struct pyexec_config *cfg;
 	struct ipc_limits limits;
 	int sock;
+	int ctl;     /* the supervisor's control socket, or -1 */
 	int stop_fd; /* eventfd: wakes the thread for broker_stop() */
 	broker_done_fn done;
 	pthread_t thread;
@@ -60,6 +66,7 @@ struct http_broker {
 };
 
 static const char msg_unavailable[] = "The sandbox service is unavailable";
+static const char msg_restarted[] = "The sandbox service restarted during the execution; retry";
 
 /* Answers a job that the spawner will never (or may no longer) answer. */
 static void answer_failed(struct http_broker *b, struct pending *p, const char *message)
@@ -106,7 +113,8 @@ static struct pending *take_locked(struct http_broker *b, uint64_t id)
 
 /*
  * Gives up on the spawner: no message from it is believed any more.  The
- * socket is shut down so the spawner sees EOF and stops too.
+ * socket is shut down so the spawner sees EOF and stops too (and the
+ * supervisor, seeing it exit, may start another).
  */
 static void drop_spawner(struct http_broker *b, const char *reason, int err)
 {
@@ -123,7 +131,7 @@ static void drop_spawner(struct http_broker *b, const char *reason, int err)
 	pthread_mutex_unlock(&b->lock);
 
 	shutdown(b->sock, SHUT_RDWR);
-	snprintf(errbuf, sizeof(errbuf), "%d", -err);
+	(void)snprintf(errbuf, sizeof(errbuf), "%d", -err);
 	log_event(LOG_ERROR, "spawner_lost", "reason", reason, "errno", errbuf, NULL);
 	answer_list(b, list, msg_unavailable);
 }
@@ -141,8 +149,8 @@ static int on_hello(struct http_broker *b, const struct ipc_hello *h)
 	b->ready = true;
 	pthread_mutex_unlock(&b->lock);
 
-	snprintf(iso, sizeof(iso), "0x%x", h->isolation);
-	snprintf(cg, sizeof(cg), "%u", h->cgroup_version);
+	(void)snprintf(iso, sizeof(iso), "0x%x", h->isolation);
+	(void)snprintf(cg, sizeof(cg), "%u", h->cgroup_version);
 	log_event(LOG_INFO, "spawner_ready", "python", h->python_version, "isolation", iso,
 		  "cgroup_version", cg, NULL);
 	return 0;
@@ -193,7 +201,7 @@ static int on_result(struct http_broker *b, const struct ipc_result *res, int fd
 	if (r < 0) {
 		/* Our own failure (memory), not the spawner's: this request gets a 500. */
 		char e[16];
-		snprintf(e, sizeof(e), "%d", -r);
+		(void)snprintf(e, sizeof(e), "%d", -r);
 		log_event(LOG_ERROR, "result_unreadable", "request_id", p->request_id, "errno", e,
 			  NULL);
 		if (response_error(500, "internal_error", "The result could not be processed",
@@ -228,46 +236,133 @@ static int dispatch(struct http_broker *b, union ipc_msg *msg, int fd)
 	}
 }
 
+/*
+ * One control message from the supervisor: the byte 'S' and the socket of
+ * a freshly started spawner.  The supervisor is trusted (it is our
+ * privileged parent), but a malformed message still only costs its fds.
+ */
+static int ctl_recv(int ctl, int *fd_out)
+{
+	char control[CMSG_SPACE(sizeof(int) * 4)];
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	int fds[4], type = 0;
+	socklen_t tlen = sizeof(type);
+	size_t nfds = 0;
+	ssize_t n;
+
+	n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : neg_errno();
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) && nfds < 4; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+	}
+	if (n == 0 && nfds == 0)
+		return -EPIPE;
+	if (n != 1 || byte != 'S' || nfds != 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_SEQPACKET) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return -EBADMSG;
+	}
+	*fd_out = fds[0];
+	return 0;
+}
+
+/* The supervisor restarted the spawner: forget the old one, wait for the new one's hello. */
+static void replace_spawner(struct http_broker *b, int fd)
+{
+	struct pending *list;
+	int old, r;
+
+	r = fd_set_nonblock(fd);
+	if (r < 0) {
+		close(fd);
+		log_event(LOG_ERROR, "spawner_replace_failed", "reason", "fcntl failed", NULL);
+		return;
+	}
+	pthread_mutex_lock(&b->lock);
+	old = b->sock;
+	b->sock = fd;
+	list = take_all_locked(b);
+	b->ready = false;
+	b->dropped = false;
+	memset(&b->hello, 0, sizeof(b->hello));
+	pthread_mutex_unlock(&b->lock);
+	close(old);
+	log_event(LOG_WARN, "spawner_replaced", NULL);
+	answer_list(b, list, msg_restarted);
+}
+
+/* Reads one spawner message; false when the spawner had to be dropped. */
+static bool read_spawner(struct http_broker *b)
+{
+	union ipc_msg msg;
+	int fd = -1, r;
+
+	r = ipc_recv(b->sock, &b->limits, &msg, &fd);
+	if (r == -EAGAIN || r == -EINTR)
+		return true;
+	if (r == 0)
+		r = dispatch(b, &msg, fd);
+	if (r == 0)
+		return true;
+	drop_spawner(b,
+		     r == -EPIPE     ? "spawner closed the connection"
+		     : r == -EBADMSG ? "spawner broke the protocol"
+				     : "receive failed",
+		     r);
+	return false;
+}
+
 static void *broker_main(void *arg)
 {
 	struct http_broker *b = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = b->sock, .events = POLLIN },
-		{ .fd = b->stop_fd, .events = POLLIN },
-	};
+	bool reading = true;
 
 	for (;;) {
-		union ipc_msg msg;
+		/* Negative fds are ignored by poll(): a dropped spawner or a closed ctl. */
+		struct pollfd pfd[3] = {
+			{ .fd = b->stop_fd, .events = POLLIN },
+			{ .fd = b->ctl, .events = POLLIN },
+			{ .fd = reading ? b->sock : -1, .events = POLLIN },
+		};
 		int fd = -1, r;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			drop_spawner(b, "poll failed", neg_errno());
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[0].revents)
 			break;
-		if (!pfd[0].revents)
-			continue;
-		r = ipc_recv(b->sock, &b->limits, &msg, &fd);
-		if (r == -EAGAIN || r == -EINTR)
-			continue;
-		if (r == 0)
-			r = dispatch(b, &msg, fd);
-		if (r < 0) {
-			drop_spawner(b,
-				     r == -EPIPE     ? "spawner closed the connection"
-				     : r == -EBADMSG ? "spawner broke the protocol"
-						     : "receive failed",
-				     r);
-			break;
+		if (pfd[1].revents) {
+			r = ctl_recv(b->ctl, &fd);
+			if (r == 0) {
+				replace_spawner(b, fd);
+				reading = true;
+				continue;
+			}
+			if (r == -EBADMSG) {
+				log_event(LOG_ERROR, "control_message_invalid", NULL);
+			} else if (r != -EAGAIN) {
+				/* The supervisor is gone; PR_SET_PDEATHSIG stops us soon. */
+				closep(&b->ctl);
+			}
 		}
+		if (reading && pfd[2].revents)
+			reading = read_spawner(b);
 	}
 	return NULL;
 }
 
-int broker_new(const struct pyexec_config *cfg, int sock, broker_done_fn done,
+int broker_new(const struct pyexec_config *cfg, int sock, int ctl, broker_done_fn done,
 	       struct http_broker **out)
 {
 	struct http_broker *b;
@@ -293,6 +388,7 @@ int broker_new(const struct pyexec_config *cfg, int sock, broker_done_fn done,
 	}
 	b->cfg = cfg;
 	b->sock = sock;
+	b->ctl = ctl;
 	b->done = done;
 	b->limits = (struct ipc_limits){
 		.max_script_bytes = cfg->max_script_bytes,
@@ -331,7 +427,7 @@ int broker_submit(struct http_broker *b, const struct broker_job *job)
 	if (!p)
 		return -ENOMEM;
 	p->cookie = job->cookie;
-	snprintf(p->request_id, sizeof(p->request_id), "%s", job->request_id);
+	(void)snprintf(p->request_id, sizeof(p->request_id), "%s", job->request_id);
 	p->timeout_ms = job->req->timeout_ms;
 	p->memory_bytes = job->req->memory_bytes;
 
@@ -371,7 +467,7 @@ int broker_submit(struct http_broker *b, const struct broker_job *job)
 
 	if (r < 0) {
 		char e[16];
-		snprintf(e, sizeof(e), "%d", -r);
+		(void)snprintf(e, sizeof(e), "%d", -r);
 		/* EAGAIN: the spawner is not reading; EPIPE: it is gone (the thread will see EOF). */
 		log_event(LOG_WARN, "spawner_send_failed", "request_id", p->request_id, "errno", e,
 			  NULL);
@@ -432,6 +528,8 @@ void broker_free(struct http_broker *b)
 		return;
 	broker_stop(b);
 	close(b->stop_fd);
+	close(b->sock);
+	closep(&b->ctl);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }

@@ -1,7 +1,10 @@
 /*
  * The front's side of the spawner socket: admission, the table of
  * executions in flight, and a thread that reads the spawner's messages and
- * turns each IPC_RESULT into a finished response.
+ * turns each IPC_RESULT into a finished response.  The same thread reads
+ * the supervisor's control socket, over which a restarted spawner's socket
+ * arrives: the executions in flight with the old spawner are answered 503
+ * and the new one serves once it has said hello.
  *
  * The spawner is treated as hostile (it runs next to untrusted code): a
  * malformed message, a result for an id we are not waiting for, or a
@@ -52,12 +55,14 @@ struct broker_status {
 };
 
 /*
- * A broker reading sock (which it does not own: the caller closes it after
- * broker_free()).  Puts sock in non-blocking mode, so a stalled spawner
- * makes a submission fail instead of blocking the HTTP thread.
+ * A broker for the spawner on sock, taking replacements from ctl (the
+ * supervisor's control socket, or -1 for none).  On success it owns both
+ * fds and broker_free() closes them; on failure the caller keeps them.
+ * Sockets are put in non-blocking mode, so a stalled spawner makes a
+ * submission fail instead of blocking the HTTP thread.
  * 0 or -errno; *out untouched on failure.
  */
-int broker_new(const struct pyexec_config *cfg, int sock, broker_done_fn done,
+int broker_new(const struct pyexec_config *cfg, int sock, int ctl, broker_done_fn done,
 	       struct http_broker **out) _wur_;
 
 /* Starts the reading thread (signals must already be blocked by the caller).  0 or -errno. */
@@ -85,5 +90,5 @@ void broker_get_status(struct http_broker *b, struct broker_status *st);
 /* Stops and joins the thread, then fails what is still in flight.  Idempotent. */
 void broker_stop(struct http_broker *b);
 
-/* Frees b (stopping it first if needed); NULL is ignored. */
+/* Frees b (stopping it first if needed) and closes its sockets; NULL is ignored. */
 void broker_free(struct http_broker *b);

@@ -133,7 +133,7 @@ static void make_id(struct front *f, char *buf, size_t size)
 	 */
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
 		v = (mono_ms() << 20) ^ atomic_fetch_add(&f->id_counter, 1) ^ f->pid;
-	snprintf(buf, size, "%016llx", (unsigned long long)v);
+	(void)snprintf(buf, size, "%016llx", (unsigned long long)v);
 }
 
 /* ---- answering ------------------------------------------------------------ */
@@ -190,6 +190,15 @@ static enum MHD_Result answer_error(struct req *rq, unsigned status, const char 
 	if (response_error(status, type, message, rq->id, &resp) < 0)
 		resp.body = NULL;
 	return send_resp(rq, &resp, hdr, val);
+}
+
+static enum MHD_Result answer_too_large(struct req *rq)
+{
+	char msg[128];
+
+	(void)snprintf(msg, sizeof(msg), "The request body exceeds the limit of %llu bytes",
+		       (unsigned long long)rq->f->cfg->max_body_bytes);
+	return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg, NULL, NULL);
 }
 
 static enum MHD_Result answer_health(struct req *rq)
@@ -296,15 +305,10 @@ static enum MHD_Result execute(struct req *rq)
 	struct exec_request req = { 0 };
 	struct request_error err;
 	struct broker_job job;
-	char msg[128];
 	int r;
 
-	if (rq->too_large) {
-		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %llu bytes",
-			 (unsigned long long)f->cfg->max_body_bytes);
-		return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg, NULL,
-				    NULL);
-	}
+	if (rq->too_large)
+		return answer_too_large(rq);
 	if (rq->oom)
 		return answer_error(rq, 500, "internal_error", "Out of memory", NULL, NULL);
 	if (atomic_load(&f->draining))
@@ -363,11 +367,11 @@ static struct req *req_new(struct front *f, struct MHD_Connection *conn, const c
 	rq->f = f;
 	rq->conn = conn;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
-	snprintf(rq->method, sizeof(rq->method), "%s", method);
-	snprintf(rq->path, sizeof(rq->path), "%s", url);
+	(void)snprintf(rq->method, sizeof(rq->method), "%s", method);
+	(void)snprintf(rq->path, sizeof(rq->path), "%s", url);
 	cid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 	if (cid && client_id_ok(cid))
-		snprintf(rq->id, sizeof(rq->id), "%s", cid);
+		(void)snprintf(rq->id, sizeof(rq->id), "%s", cid);
 	else
 		make_id(f, rq->id, sizeof(rq->id));
 	return rq;
@@ -439,15 +443,10 @@ static enum MHD_Result on_headers(struct req *rq, const char *url, const char *m
 	bool has_body = (has_len && n > 0) ||
 			MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	char msg[128];
 
 	rq->route = route_of(url, method);
-	if (rq->route == ROUTE_EXECUTE && has_len && n > f->cfg->max_body_bytes) {
-		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %llu bytes",
-			 (unsigned long long)f->cfg->max_body_bytes);
-		return answer_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg, NULL,
-				    NULL);
-	}
+	if (rq->route == ROUTE_EXECUTE && has_len && n > f->cfg->max_body_bytes)
+		return answer_too_large(rq);
 	if (rq->route != ROUTE_EXECUTE && has_body)
 		return answer_route(rq);
 	rq->state = RQ_RECEIVING;
@@ -526,14 +525,14 @@ static void log_request(struct req *rq, enum MHD_RequestTerminationCode toe)
 	char status[8], total[24], exec[24] = "", q[24] = "", s[24] = "", w[24] = "";
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	snprintf(status, sizeof(status), "%u", rq->status);
-	snprintf(total, sizeof(total), "%.3f", ms_between(&rq->start, &now));
+	(void)snprintf(status, sizeof(status), "%u", rq->status);
+	(void)snprintf(total, sizeof(total), "%.3f", ms_between(&rq->start, &now));
 	if (rq->admitted && rq->state >= RQ_DONE)
-		snprintf(exec, sizeof(exec), "%.3f", ms_between(&rq->submitted, &rq->finished));
+		(void)snprintf(exec, sizeof(exec), "%.3f", ms_between(&rq->submitted, &rq->finished));
 	if (rq->have_usage) {
-		snprintf(q, sizeof(q), "%.3f", rq->queue_us / 1000.0);
-		snprintf(s, sizeof(s), "%.3f", rq->setup_us / 1000.0);
-		snprintf(w, sizeof(w), "%.3f", rq->wall_us / 1000.0);
+		(void)snprintf(q, sizeof(q), "%.3f", (double)rq->queue_us / 1000.0);
+		(void)snprintf(s, sizeof(s), "%.3f", (double)rq->setup_us / 1000.0);
+		(void)snprintf(w, sizeof(w), "%.3f", (double)rq->wall_us / 1000.0);
 	}
 	log_event(rq->status >= 500 || rq->status == 0 ? LOG_WARN : LOG_INFO, "request",
 		  "request_id", rq->id, "method", rq->method, "path", rq->path, "status", status,
@@ -568,7 +567,7 @@ static void on_mhd_log(void *cls _unused_, const char *fmt, va_list ap)
 	char buf[512];
 	size_t n;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
@@ -651,9 +650,9 @@ static void front_shutdown(struct front *f, struct MHD_Daemon *d, int *mhd_fd)
 	(void)wait_idle(f, SHUTDOWN_FLUSH_MS);
 }
 
-int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_sock)
+int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_sock, int ctl_fd)
 {
-	_cleanup_close_ int lfd = listen_fd, sfd = spawner_sock, mhd_fd = -1;
+	_cleanup_close_ int lfd = listen_fd, sfd = spawner_sock, cfd = ctl_fd, mhd_fd = -1;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct MHD_Daemon *d = NULL;
 	sigset_t stop, old;
@@ -677,9 +676,10 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 	r = front_init(&f, cfg);
 	if (r < 0)
 		goto out_mask;
-	r = broker_new(cfg, sfd, on_done, &f.broker);
+	r = broker_new(cfg, sfd, cfd, on_done, &f.broker);
 	if (r < 0)
 		goto out_front;
+	sfd = cfd = -1; /* the broker's now */
 	r = broker_start(f.broker);
 	if (r < 0)
 		goto out_broker;
@@ -720,7 +720,7 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 	for (;;) {
 		int sig = sigwaitinfo(&stop, &si);
 		if (sig > 0) {
-			snprintf(signame, sizeof(signame), "SIG%s", sigabbrev_np(sig));
+			(void)snprintf(signame, sizeof(signame), "SIG%s", sigabbrev_np(sig));
 			break;
 		}
 	}

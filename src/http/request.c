@@ -33,7 +33,7 @@ _printf_(4, 5) static int fail(struct request_error *err, unsigned status, const
 	err->http_status = status;
 	err->error_type = type;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

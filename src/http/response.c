@@ -92,7 +92,9 @@ static void emit_string(struct sbuf *b, const char *s, size_t len)
 		case '\b': esc[1] = 'b'; break;
 		case '\f': esc[1] = 'f'; break;
 		default:
-			memcpy(esc + 1, "u00", 3);
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			n = 6;
@@ -114,16 +116,19 @@ static void emit_real(struct sbuf *b, double d)
 	int p, exp;
 
 	for (p = 1; p < 17; p++) {
-		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+		(void)snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
 		if (strtod(buf, NULL) == d)
 			break;
 	}
-	snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+	(void)snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
 	exp = atoi(strchr(buf, 'e') + 1);
 	if (exp >= -4 && exp < 16) {
-		snprintf(buf, sizeof(buf), "%.*f", MAX(p - 1 - exp, 0), d);
+		int n = snprintf(buf, sizeof(buf), "%.*f", MAX(p - 1 - exp, 0), d);
+
+		sb_put(b, buf, (size_t)MAX(n, 0));
 		if (!strchr(buf, '.'))
-			strcat(buf, ".0");
+			sb_put(b, ".0", 2);
+		return;
 	}
 	sb_str(b, buf);
 }
@@ -160,7 +165,7 @@ static void emit_value(struct sbuf *b, const json_t *v)
 		emit_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		sb_str(b, num);
 		break;
 	case JSON_REAL:
@@ -260,9 +265,9 @@ void response_timestamp(char *buf, size_t size)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts.tv_nsec / 1000000);
+	(void)snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		       ts.tv_nsec / 1000000);
 }
 
 void response_release(struct response *resp)
@@ -357,12 +362,12 @@ static void put_exec_common(struct doc *d, const struct ipc_result *res,
 	put_timestamp(d);
 	put(d, d->root, "execution_method", json_string_nocheck("sandbox"));
 	put(d, d->root, "request_id", str_c(ex->request_id ? ex->request_id : ""));
-	put(d, usage, "wall_ms", json_real(res->wall_us / 1000.0));
-	put(d, usage, "cpu_ms", json_real(res->cpu_us / 1000.0));
+	put(d, usage, "wall_ms", json_real((double)res->wall_us / 1000.0));
+	put(d, usage, "cpu_ms", json_real((double)res->cpu_us / 1000.0));
 	put(d, usage, "peak_memory_bytes",
 	    json_integer((json_int_t)MIN(res->peak_memory_bytes, (uint64_t)INT64_MAX)));
-	put(d, usage, "queue_ms", json_real(res->queue_us / 1000.0));
-	put(d, usage, "setup_ms", json_real(res->setup_us / 1000.0));
+	put(d, usage, "queue_ms", json_real((double)res->queue_us / 1000.0));
+	put(d, usage, "setup_ms", json_real((double)res->setup_us / 1000.0));
 	put(d, d->root, "usage", usage);
 }
 
@@ -404,7 +409,7 @@ _printf_(5, 6) static int exec_failuref(const struct exec_io *io, struct respons
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return exec_failure(io, status, type, msg, NULL, resp);
 }
@@ -412,7 +417,7 @@ _printf_(5, 6) static int exec_failuref(const struct exec_io *io, struct respons
 /* "30", "0.5": a limit as a person would write it. */
 static const char *amount(char *buf, size_t size, double v)
 {
-	snprintf(buf, size, "%.3f", v);
+	(void)snprintf(buf, size, "%.3f", v);
 	/* Drop trailing zeros and a trailing point: 30.000 -> 30, 0.500 -> 0.5. */
 	for (char *e = buf + strlen(buf) - 1; e > buf && (*e == '0' || *e == '.'); e--) {
 		bool point = *e == '.';
@@ -512,7 +517,7 @@ int response_from_result(const struct ipc_result *res, const struct response_exe
 	case OUTCOME_MEMORY:
 		return exec_failuref(&io, resp, 422, "memory_limit",
 				     "Script exceeded the memory limit of %s MB",
-				     amount(a, sizeof(a), ex->memory_bytes / MIB));
+				     amount(a, sizeof(a), (double)ex->memory_bytes / MIB));
 	case OUTCOME_SIGNALED:
 		sig = sigabbrev_np(res->term_signal);
 		if (sig)

@@ -239,6 +239,11 @@ const char *cgroup_manager_path(const struct cgroup_manager *m)
 	return "";
 }
 
+const char *cgroup_manager_subtree(const struct cgroup_manager *m, size_t i)
+{
+	return i < m->nhier ? m->hier[i].subtree_path : NULL;
+}
+
 unsigned cgroup_manager_orphans(const struct cgroup_manager *m)
 {
 	return m->norphans;

@@ -76,6 +76,12 @@ uint32_t cgroup_manager_limits(const struct cgroup_manager *m);
 const char *cgroup_manager_path(const struct cgroup_manager *m);
 
 /*
+ * The i-th subtree directory (one per hierarchy used), NULL past the last.
+ * The supervisor keeps these to remove what a crashed spawner left.
+ */
+const char *cgroup_manager_subtree(const struct cgroup_manager *m, size_t i);
+
+/*
  * Execution directories that cgroup_exec_destroy() could not remove (still
  * populated); they are retried at every cgroup_exec_create() and at free.
  * Non-zero means processes escaped a kill: worth logging.

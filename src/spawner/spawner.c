@@ -31,8 +31,10 @@
 #include "ipc/proto.h"
 #include "jail/jail.h"
 #include "spawner/payload.h"
+#include "supervisor/supervisor.h"
 #include "util/fd.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 #include "util/time.h"
 
 enum stream_id { STREAM_RESULT = 0, STREAM_STDOUT = 1, STREAM_STDERR = 2, STREAM__N = 3 };
@@ -66,6 +68,7 @@ struct execution {
 struct spawner {
 	const struct pyexec_config *cfg;
 	int sock;
+	int beat_fd;
 	int epfd;
 	int sigfd;
 	struct jail *jail;
@@ -456,11 +459,12 @@ static int next_timeout_ms(const struct spawner *s, uint64_t now)
 		if (e && !e->exited && !e->killed && e->t_deadline < best)
 			best = e->t_deadline;
 	}
+	/* Idle: still wake once a second, for the supervisor's heartbeat. */
 	if (best == UINT64_MAX)
-		return -1;
+		return 1000;
 	if (best <= now)
 		return 0;
-	return (int)MIN((best - now + 999) / 1000, 60000u);
+	return (int)MIN((best - now + 999) / 1000, 1000u);
 }
 
 static void send_hello(struct spawner *s)
@@ -599,6 +603,8 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 			  "reason", why, "error", strerror(-r), NULL);
 		return r;
 	}
+	/* Every warm jail is a fork of us: it must not find our argv or environment in /proc/1. */
+	proctitle_wipe(cfg->mode == EXEC_MODE_WARM ? "pyexec-zygote" : "pyexec-spawner");
 	r = self_test(s, &why);
 	if (r < 0) {
 		log_event(LOG_ERROR, "sandbox_self_test_failed", "stage", why, "error", strerror(-r),
@@ -644,13 +650,14 @@ static void teardown(struct spawner *s)
 		close(s->sigfd);
 }
 
-int spawner_main(const struct pyexec_config *cfg, int sock)
+int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 {
 	struct spawner s;
 	int rc = 0;
 	int r;
 
 	memset(&s, 0, sizeof(s));
+	s.beat_fd = beat_fd;
 	log_set_role("spawner");
 	/* Die with the supervisor rather than outlive it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
@@ -660,6 +667,8 @@ int spawner_main(const struct pyexec_config *cfg, int sock)
 		teardown(&s);
 		return 1;
 	}
+	for (size_t i = 0; cgroup_manager_subtree(jail_cgroups(s.jail), i); i++)
+		supervisor_link_report_dir(beat_fd, cgroup_manager_subtree(jail_cgroups(s.jail), i));
 	send_hello(&s);
 	log_event(LOG_INFO, "spawner_ready", "mode", config_mode_name(cfg->mode), NULL);
 
@@ -672,6 +681,7 @@ int spawner_main(const struct pyexec_config *cfg, int sock)
 			rc = 1;
 			break;
 		}
+		supervisor_link_beat(s.beat_fd);
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
 			uint32_t kind = (uint32_t)(tag & 0xff), slot = (uint32_t)(tag >> 8);

@@ -12,5 +12,8 @@
 #include "config.h"
 #include "util/macros.h"
 
-/* Runs until the front hangs up or SIGTERM; returns the process exit code. */
-int spawner_main(const struct pyexec_config *cfg, int front_sock);
+/*
+ * Runs until the front hangs up or SIGTERM; returns the process exit code.
+ * beat_fd: the supervisor's heartbeat pipe (supervisor.h), or -1.
+ */
+int spawner_main(const struct pyexec_config *cfg, int front_sock, int beat_fd);

@@ -3,6 +3,12 @@
     PYEXECD=build/pyexecd /usr/bin/python3 -m pytest -q tests/e2e
     PYEXEC_MODE=warm ...            (runs the same suite against --mode warm)
 
+Environment: PYEXECD (the binary; default build/pyexecd), PYEXEC_MODE (cold|warm),
+PYEXEC_SANDBOX_UID (host uid of scripts, 100000), PYEXEC_E2E_LEAK_WAIT (seconds
+the leak check polls, 2), PYEXEC_E2E_DEBUG=1 (print each execution's outcome and
+what the leak check is still waiting for), PYEXEC_SEEDS_DIR (the seed documents,
+default ../shared/seeds beside the repository).
+
 `daemon`/`client` are one session-wide daemon (--slots 2 --queue 8);
 `start_daemon(args)` starts a separate one with custom flags for one test;
 `no_leaks` checks the host after a test for anything an execution left behind.

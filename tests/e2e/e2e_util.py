@@ -104,8 +104,35 @@ def direct_children(pid):
     return sorted(p for p, pp in proc_ppids().items() if pp == pid)
 
 
-def uid_processes(uid):
-    """{pid: 'comm'} of processes with uid among their real/effective/saved/fs uids."""
+# Every daemon these tests started; sandbox processes below any other pyexecd
+# (another session's daemon or benchmark on the same machine) are not ours.
+OWN_DAEMONS = set()
+
+
+def _is_pyexecd(pid):
+    cmd = _read("/proc/%d/cmdline" % pid, "rb")
+    if not cmd:
+        return False
+    return os.path.basename(cmd.split(b"\0")[0]).startswith(b"pyexecd")
+
+
+def foreign(pid, ppids):
+    """True when pid descends from a pyexecd tree these tests did not start."""
+    seen = 0
+    cur = ppids.get(pid)
+    root = None
+    while cur and cur > 1 and seen < 64:
+        if _is_pyexecd(cur):
+            root = cur  # keep climbing: the topmost pyexecd is the supervisor
+        cur = ppids.get(cur)
+        seen += 1
+    return root is not None and root not in OWN_DAEMONS
+
+
+def uid_processes(uid, include_foreign=False):
+    """{pid: 'comm'} of processes with uid among their real/effective/saved/fs
+    uids, leaving out those of daemons the tests did not start."""
+    ppids = None if include_foreign else proc_ppids()
     out = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -117,9 +144,13 @@ def uid_processes(uid):
         if not m:
             continue
         uids = [int(x) for x in m.group(1).split()]
-        if uid in uids:
+        if uid in uids and (ppids is None or not foreign(int(name), ppids)):
             n = re.search(r"^Name:\s+(.*)$", status, re.M)
-            out[int(name)] = n.group(1) if n else "?"
+            st = re.search(r"^State:\s+(\S+)", status, re.M)
+            pp = re.search(r"^PPid:\s+(\d+)", status, re.M)
+            out[int(name)] = "%s (state %s, ppid %s)" % (n.group(1) if n else "?",
+                                                       st.group(1) if st else "?",
+                                                       pp.group(1) if pp else "?")
     return out
 
 
@@ -130,12 +161,24 @@ def fd_count(pid):
         return None
 
 
+def mount_points():
+    """The host's mount table as a sorted list of 'mountpoint fstype source'."""
+    out = []
+    for line in _read("/proc/self/mountinfo").splitlines():
+        left, _, right = line.partition(" - ")
+        f, r = left.split(), right.split()
+        out.append("%s %s %s" % (f[4], r[0] if r else "?", r[1] if len(r) > 1 else "?"))
+    return sorted(out)
+
+
 def mount_count():
     return len(_read("/proc/self/mountinfo").splitlines())
 
 
 def host_tmp_pyexec_entries():
-    return sorted(n for n in os.listdir("/tmp") if n.startswith("pyexec"))
+    # (bench/bench.py's scratch directories, pyexec-bench-*, are not the daemon's)
+    return sorted(n for n in os.listdir("/tmp")
+                  if n.startswith("pyexec") and not n.startswith("pyexec-bench"))
 
 
 def cgroup_dirs_for(path):
@@ -274,7 +317,12 @@ class Client:
         t0 = time.monotonic()
         r = self.execute(script, **kw)
         dt = time.monotonic() - t0
-        return r, json_body(r), dt
+        body = json_body(r)
+        if DEBUG:
+            print("  -> %d %s %.2fs %s" % (r.status_code, body.get("error_type", ""), dt,
+                                         short(body.get("result", body.get("error")), 300)),
+                  file=sys.stderr)
+        return r, body, dt
 
     def ok(self, script, **kw):
         """Executes a script that must succeed; returns the body."""
@@ -361,6 +409,7 @@ class Daemon:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.out,
                                      stderr=self.log, env=env, close_fds=True,
                                      start_new_session=True)
+        OWN_DAEMONS.add(self.proc.pid)
         self.client = Client("http://127.0.0.1:%d" % self.port, daemon=self)
         deadline = time.monotonic() + HEALTH_WAIT
         last = None
@@ -483,6 +532,7 @@ class LeakBaseline:
         self.cg_sub = subdirs(self.cg_dirs)
         self.tmp = set(host_tmp_pyexec_entries())
         self.mounts = mount_count()
+        self.mount_list = mount_points()
         self.fds = d.fds()
         self.fd_total = sum(self.fds.values())
 
@@ -518,7 +568,11 @@ class LeakBaseline:
                 probs.append("new host /tmp entries: %s" % tmp)
             m = mount_count()
             if m != self.mounts:
-                probs.append("host mount table has %d lines, was %d" % (m, self.mounts))
+                now = mount_points()
+                added = sorted(set(now) - set(self.mount_list))
+                gone = sorted(set(self.mount_list) - set(now))
+                probs.append("host mount table has %d lines, was %d (added %s, removed %s)"
+                             % (m, self.mounts, added, gone))
             fds = d.fds()
             total = sum(fds.values())
             if total > self.fd_total + fd_slack:

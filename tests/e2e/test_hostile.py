@@ -6,7 +6,6 @@ Every loop inside a script is bounded in count and time; the only address
 any script touches is loopback, from inside a sandbox that has no network.
 """
 
-import errno
 import os
 import threading
 import time
@@ -299,6 +298,8 @@ def test_os_exit_0(client):
 def test_segfault(client):
     r, b, _ = hostile(client, "import ctypes\ndef main():\n    return ctypes.string_at(0)\n",
                       timeout=5)
+    if u.MODE == "warm" and "AddressSanitizer:DEADLYSIGNAL" in b.get("stderr", ""):
+        pytest.skip("an ASan build's zygote handles the script's SIGSEGV itself")
     b = u.assert_error(r, 422, "killed")
     assert "SIGSEGV" in b["error"], b["error"]
 
@@ -409,14 +410,17 @@ def test_memory_default_flag(start_daemon):
 FILL_TMP = dedent("""\
     import errno
     def main():
+        # several 4 MiB files, so that the size of /tmp itself is what stops
+        # the writes (a single file would also meet RLIMIT_FSIZE)
         written = 0
         chunk = b"x" * (1 << 20)
         try:
-            with open("/tmp/fill", "wb") as f:
-                for _ in range(%d):
-                    f.write(chunk)
-                    f.flush()
-                    written += len(chunk)
+            for n in range(%d):
+                with open("/tmp/fill%%d" %% n, "wb") as f:
+                    for _ in range(4):
+                        f.write(chunk)
+                        f.flush()
+                        written += len(chunk)
         except OSError as e:
             return {"caught": errno.errorcode.get(e.errno, str(e.errno)), "written": written}
         return {"caught": None, "written": written}
@@ -424,17 +428,17 @@ FILL_TMP = dedent("""\
 
 
 def test_fill_tmp(client):
-    r, b, _ = hostile(client, FILL_TMP % 200, timeout=10, memory=256)
+    r, b, _ = hostile(client, FILL_TMP % 50, timeout=10, memory=256)
     res = result_of(r, b)
-    assert res["caught"] in ("ENOSPC", "EFBIG", "EDQUOT"), res
-    assert res["written"] <= 64 * 1024 * 1024, res
+    assert res["caught"] in ("ENOSPC", "EDQUOT"), res
+    assert 60 * 1024 * 1024 <= res["written"] <= 64 * 1024 * 1024, res
 
 
 def test_tmp_size_flag(start_daemon):
     d = start_daemon(["--slots", "1", "--queue", "1", "--tmp-size", "8"])
-    r, b, _ = hostile(d.client, FILL_TMP % 64, timeout=10, memory=128)
+    r, b, _ = hostile(d.client, FILL_TMP % 16, timeout=10, memory=128)
     res = result_of(r, b)
-    assert res["caught"] in ("ENOSPC", "EFBIG", "EDQUOT"), res
+    assert res["caught"] in ("ENOSPC", "EDQUOT"), res
     assert res["written"] <= 8 * 1024 * 1024, res
 
 
@@ -525,12 +529,14 @@ def test_no_home_root_var(client):
                     out[p] = None
                 except OSError as e:
                     out[p] = "error %d" % e.errno
+            out["/var/tmp is"] = os.path.realpath("/var/tmp")
             return out
     """)
     r, b, _ = hostile(client, script, timeout=5)
     res = result_of(r, b)
-    if res["/var"] == ["tmp"] and res["/var/tmp"] == []:
-        res["/var"] = []  # an empty /var/tmp of the jail's own is fine
+    if res["/var"] == ["tmp"] and (res["/var/tmp"] == [] or res.pop("/var/tmp is") == "/tmp"):
+        res["/var"] = res["/var/tmp"] = []  # /var/tmp: empty, or the jail's own /tmp
+    res.pop("/var/tmp is", None)
     for p, v in res.items():
         assert v in (None, []) or (isinstance(v, str) and v.startswith("error")), (p, v)
 
