@@ -38,7 +38,7 @@ OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/runner_py.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e test-plain test-asan bench lint format clean
+.PHONY: all deps run test unit runner-test e2e e2e-both test-plain test-asan test-vm bench lint format clean
 
 all: $(BUILD)/pyexecd $(UNIT_BINS)
 
@@ -75,20 +75,46 @@ run: deps
 unit: $(UNIT_BINS)
 	prove -v $(UNIT_BINS)
 
+# The Python runner alone, outside any sandbox.
+runner-test:
+	$(PYTHON3) -m pytest -q -p no:cacheprovider tests/runner
+
+# End-to-end: the real daemon over HTTP, in one mode (PYEXEC_MODE=cold|warm).
 e2e: $(BUILD)/pyexecd
 	PYEXECD=$(abspath $(BUILD)/pyexecd) $(PYTHON3) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
-test-plain: all
-	$(MAKE) unit e2e
+e2e-both: $(BUILD)/pyexecd
+	PYEXEC_MODE=cold $(MAKE) e2e
+	PYEXEC_MODE=warm $(MAKE) e2e
 
+test-plain: all
+	$(MAKE) unit runner-test e2e-both
+
+# ASan+UBSan: the daemon's own code.  A warm jail is a fork of the
+# instrumented spawner, so ASan must leave the script's own crashes
+# (SIGSEGV, SIGBUS, SIGFPE, abort) to the kernel, as a normal build does.
+ASAN_TEST_OPTIONS := detect_leaks=0:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:allow_user_segv_handler=1
 test-asan:
 	$(MAKE) SANITIZE=1 all
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(MAKE) SANITIZE=1 unit e2e
+	ASAN_OPTIONS=$(ASAN_TEST_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(MAKE) SANITIZE=1 unit e2e-both
 
 test: deps
 	$(MAKE) test-plain
 	$(MAKE) test-asan
+	$(MAKE) test-vm
+	$(MAKE) fuzz-smoke
+
+# cgroup v2 for real, in a qemu VM (tests/vm/run-vm.sh); skipped when no VM can start.
+.PHONY: test-vm
+test-vm: $(BUILD)/pyexecd
+	@rc=0; tests/vm/run-vm.sh tests/vm/guest-tests.sh $(BUILD)/pyexecd || rc=$$?; \
+	if [ $$rc -eq 77 ] && [ -f $${PYEXEC_VM_DIR:-build/vm}/unavailable ]; then \
+		echo "SKIP: cgroup v2 VM tests: $$(cat $${PYEXEC_VM_DIR:-build/vm}/unavailable)"; exit 0; fi; \
+	exit $$rc
+
+bench: $(BUILD)/pyexecd
+	PYEXECD=$(abspath $(BUILD)/pyexecd) $(PYTHON3) bench/bench.py
 
 lint:
 	clang-tidy --quiet $(SRCS) src/main.c -- $(CFLAGS) $(PKG_CFLAGS)
@@ -97,6 +123,61 @@ lint:
 
 format:
 	clang-format -i $(SRCS) src/main.c $$(find src -name '*.h') tests/unit/*.[ch]
+
+# ---- fuzzing: libFuzzer targets in tests/fuzz/ (Debian clang-14) ------------
+# The pure modules are rebuilt with clang and the fuzzer's instrumentation
+# under build/fuzz/ (build/libpyexec.a is gcc-built and uninstrumented).
+# Each target runs on build/fuzz/corpus/<target>: its seeds copied in, plus
+# what earlier runs found (make clean resets it); tests/ is never written.
+# Crashes land in build/fuzz/artifacts/.  Both targets exit non-zero when
+# any fuzzer finds a crash, leak or timeout.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_TARGETS := fuzz_request fuzz_ipc fuzz_response fuzz_utf8
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# -Wno-cast-align: clang warns on x86 where gcc does not (config.c's option table).
+FUZZ_CFLAGS := -std=gnu17 -g -O1 $(WARN) -Wno-cast-align -D_GNU_SOURCE -Isrc -Itests/fuzz \
+	$(FUZZ_SAN) $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lm
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,src/config.c src/http/request.c \
+	src/http/response.c src/ipc/proto.c src/jail/stage.c src/util/utf8.c \
+	tests/fuzz/fuzz_common.c)
+FUZZ_RUN_FLAGS := -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The harness and its oracles get the sanitizers but no coverage feedback:
+# their byte loops would only slow the fuzzer and flood it with features.
+$(FUZZ_DIR)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_TARGETS:%=$(FUZZ_DIR)/%): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+
+fuzz: fuzz-build
+	@set -o pipefail; fail=; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts; \
+		cp tests/fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		echo "== $$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/$$t $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) $$dict \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- $(FUZZ_DIR)/corpus/$$t \
+			2>&1 | tee $(FUZZ_DIR)/$$t.log || fail="$$fail $$t"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz: FAILED:$$fail (see $(FUZZ_DIR)/artifacts/)" >&2; exit 1; fi
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build

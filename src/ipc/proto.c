@@ -166,8 +166,6 @@ int ipc_recv(int sock, const struct ipc_limits *lim, union ipc_msg *msg, int *fd
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return neg_errno();
-	if (n == 0)
-		return -EPIPE;
 
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
@@ -178,7 +176,13 @@ int ipc_recv(int sock, const struct ipc_limits *lim, union ipc_msg *msg, int *fd
 	}
 
 	r = 0;
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || nfds > 1)
+	/*
+	 * An empty datagram is EOF on SOCK_SEQPACKET, unless it carried fds:
+	 * that is a peer breaking the protocol, and the fds must not leak.
+	 */
+	if (n == 0)
+		r = nfds ? -EBADMSG : -EPIPE;
+	else if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || nfds > 1)
 		r = -EBADMSG;
 	if (r == 0)
 		r = ipc_validate(buf, (size_t)n, nfds == 1, lim);
