@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <string.h>
+
+#include "cli/run.h"
 #include "config.h"
 #include "supervisor/supervisor.h"
 #include "util/log.h"
@@ -26,6 +29,8 @@ int main(int argc, char **argv)
 	struct pyexec_config cfg;
 	int r;
 
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cli_run(argc, argv);
 	proctitle_init(argc, argv);
 	r = config_parse(&cfg, argc, argv);
 	if (r < 0)
