@@ -6,8 +6,8 @@
 # It mounts the host's "/" (9p tag hostroot, read-only) on /newroot, the
 # read-write share (tag hostout) at its host path inside it, fresh proc, sys,
 # cgroup2 (the only cgroup hierarchy: the kernel runs with cgroup_no_v1=all),
-# devtmpfs and tmpfs for /tmp, /run and /dev/shm; then runs $OUT/cmd.sh with
-# the host's bash chrooted into /newroot and prints
+# devtmpfs and tmpfs for /tmp, /run and /dev/shm; then moves /newroot onto / and runs
+# $OUT/cmd.sh in it with the host's bash, and prints
 #     PYEXEC_VM_EXIT=<exit code>
 # on the console (ttyS0), which run-vm.sh parses, before powering off.
 # Anything that goes wrong before the command starts is reported as
@@ -52,6 +52,11 @@ mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 
 	error "cannot mount cgroup2"
 mount -t devtmpfs -o nosuid devtmpfs $R/dev || error "cannot mount devtmpfs in the new root"
 mkdir -p $R/dev/pts $R/dev/shm
+# What udev would add: bash's process substitution needs /dev/fd.
+ln -s /proc/self/fd $R/dev/fd
+ln -s /proc/self/fd/0 $R/dev/stdin
+ln -s /proc/self/fd/1 $R/dev/stdout
+ln -s /proc/self/fd/2 $R/dev/stderr
 mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666 devpts $R/dev/pts || error "cannot mount devpts"
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/dev/shm || error "cannot mount /dev/shm"
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/tmp || error "cannot mount /tmp"
@@ -59,10 +64,17 @@ mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs $R/run || error "cannot mount /ru
 ip link set lo up || error "cannot bring up lo"
 hostname pyexec-vm
 
+# As switch_root does: the new root is moved onto "/" and the command is
+# chrooted into it, so that it is the root of its mount namespace, not a
+# plain chroot (where the kernel refuses CLONE_NEWUSER, and so the jail).
+# This shell keeps the initramfs as its own root, busybox and poweroff with it.
+cd $R || error "cannot enter $R"
+mount --move . / || error "cannot move the new root onto /"
+
 read -r uptime _ </proc/uptime
 echo "PYEXEC_VM_START uptime=${uptime}s kernel=$(uname -r)"
 
-chroot $R /usr/bin/env -i \
+chroot . /usr/bin/env -i \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1 \
 	PYEXEC_VM=1 PYEXEC_VM_OUT="$OUT" \

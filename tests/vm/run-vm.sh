@@ -32,7 +32,9 @@
 # model, max), PYEXEC_VM_DIR (cache and run directories, build/vm),
 # PYEXEC_VM_KERNEL_PKG (a linux-image-* package; default: what
 # linux-image-amd64 depends on, or the one already unpacked),
-# PYEXEC_VM_QUIET=1 (do not echo the guest's output).
+# PYEXEC_VM_QUIET=1 (do not echo the guest's output), PYEXEC_VM_QEMU (the qemu
+# binary, qemu-system-x86_64).
+# shellcheck disable=SC2317 # cleanup runs from a trap
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,10 +47,10 @@ smp=${PYEXEC_VM_SMP:-2}
 cpu=${PYEXEC_VM_CPU:-max}
 quiet=${PYEXEC_VM_QUIET:-0}
 msize=512000
-qemu="qemu-system-x86_64"
+qemu=${PYEXEC_VM_QEMU:-qemu-system-x86_64}
 
 if [ $# -eq 0 ]; then
-	sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0" >&2
+	sed -n '2,/^set -uo/{/^set -uo/d;/shellcheck/d;s/^# \{0,1\}//;p}' "$0" >&2
 	exit 2
 fi
 
@@ -79,7 +81,13 @@ kernel_pkg() {
 	echo "$pkg"
 }
 
-# Prints the root of an unpacked kernel package, fetching it if need be.
+# Prints the root of an unpacked kernel package, fetching it if need be;
+# on failure the reason is in $vmdir/kernel.err.
+kfail() {
+	log "$*"
+	echo "$*" >"$vmdir/kernel.err"
+	return 1
+}
 fetch_kernel() {
 	local pkg=${PYEXEC_VM_KERNEL_PKG:-} dir deb tmp
 	if [ -z "$pkg" ]; then
@@ -91,7 +99,7 @@ fetch_kernel() {
 			fi
 		done
 		pkg=$(kernel_pkg)
-		[ -n "$pkg" ] || { log "apt-cache knows no linux-image-amd64"; return 1; }
+		[ -n "$pkg" ] || { kfail "apt-cache knows no linux-image-amd64 (apt-get update?)"; return; }
 	fi
 	dir=$vmdir/kernel/$pkg
 	if [ -e "$dir/.complete" ]; then
@@ -105,20 +113,20 @@ fetch_kernel() {
 		if [ "$(id -u)" -eq 0 ]; then
 			apt-get update -qq >/dev/null 2>&1
 			(cd "$vmdir/debs" && apt-get download -q "$pkg" >download.log 2>&1) || {
-				log "apt-get download $pkg failed: $(tail -n 1 "$vmdir/debs/download.log")"
-				return 1
+				kfail "apt-get download $pkg failed: $(tail -n 1 "$vmdir/debs/download.log")"
+				return
 			}
 		else
-			log "apt-get download $pkg failed: $(tail -n 1 "$vmdir/debs/download.log")"
-			return 1
+			kfail "apt-get download $pkg failed: $(tail -n 1 "$vmdir/debs/download.log")"
+			return
 		fi
 	fi
-	deb=$(ls "$vmdir/debs/${pkg}"_*.deb 2>/dev/null | head -n 1)
-	[ -n "$deb" ] || { log "apt-get download left no .deb for $pkg"; return 1; }
+	deb=$(find "$vmdir/debs" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+	[ -n "$deb" ] || { kfail "apt-get download left no .deb for $pkg"; return; }
 	tmp=$dir.tmp
 	rm -rf "$tmp" "$dir"
 	log "unpacking $(basename "$deb") with dpkg -x"
-	dpkg -x "$deb" "$tmp" || { rm -rf "$tmp"; log "dpkg -x $deb failed"; return 1; }
+	dpkg -x "$deb" "$tmp" || { rm -rf "$tmp"; kfail "dpkg -x $(basename "$deb") failed"; return; }
 	touch "$tmp/.complete"
 	mv "$tmp" "$dir" || return 1
 	rm -f "$deb"
@@ -208,8 +216,10 @@ busybox_cpio() { "$busybox" cpio -o -H newc 2>/dev/null; }
 command -v "$qemu" >/dev/null 2>&1 || unavailable "$qemu not installed (apt-get install qemu-system-x86)"
 command -v dpkg >/dev/null 2>&1 || unavailable "dpkg not found"
 busybox=$(find_busybox) || unavailable "no static busybox (apt-get install busybox-static)"
-kroot=$(fetch_kernel) || unavailable "could not fetch/unpack the Debian kernel package"
-vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+rm -f "$vmdir/kernel.err"
+kroot=$(fetch_kernel) ||
+	unavailable "no guest kernel: $(cat "$vmdir/kernel.err" 2>/dev/null || echo "fetching it failed")"
+vmlinuz=$(find "$kroot/boot" -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | head -n 1)
 [ -n "$vmlinuz" ] || unavailable "no /boot/vmlinuz-* in $kroot"
 kver=${vmlinuz##*/vmlinuz-}
 moddir=$kroot/lib/modules/$kver
@@ -275,11 +285,13 @@ if [ "$quiet" != 1 ]; then
 fi
 
 started=0
+booted="?"
 boot_killed=0
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$started" = 0 ]; then
 		if grep -aq 'PYEXEC_VM_START' "$console"; then
 			started=1
+			booted=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 		elif grep -aq 'PYEXEC_VM_ERROR=' "$console"; then
 			: # the guest powers itself off
 		elif (($(date +%s) - ${start%.*} > boot_timeout_s)); then
@@ -293,6 +305,7 @@ done
 wait "$qpid"
 qrc=$?
 qpid=""
+rm -f "$rundir/initramfs.cpio"
 if [ -n "$follower" ]; then
 	wait "$follower" 2>/dev/null
 	follower=""
@@ -334,5 +347,5 @@ if [ -z "$exit_line" ]; then
 	exit 1
 fi
 rc=${exit_line#PYEXEC_VM_EXIT=}
-log "guest command exited $rc (kernel up ${boot}s when it started, ${elapsed}s wall in all)"
+log "guest command exited $rc (it started ${booted}s after qemu, guest uptime ${boot}s; ${elapsed}s in all)"
 exit "$rc"
