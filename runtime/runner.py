@@ -374,6 +374,10 @@ def run(warm=False):
         try:
             if warm:
                 _reseed()
+                # A fresh python3 maps SIGINT to KeyboardInterrupt; the
+                # embedded zygote was started without its signal handlers.
+                import signal
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             doc = _execute()
         except MemoryError:
             doc = _MEMORY_DOC

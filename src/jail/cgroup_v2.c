@@ -133,7 +133,7 @@ static int v2_init(struct cgroup_manager *m, const char *pc, const char *mi)
 	struct cg_hier *h = &m->hier[0];
 	size_t nl = strlen(m->name);
 	uint32_t offered, enabled, want, missing;
-	const char *base;
+	char *base;
 	struct statfs sfs;
 	char buf[64];
 	int r;
@@ -146,8 +146,18 @@ static int v2_init(struct cgroup_manager *m, const char *pc, const char *mi)
 	 * another would nest below it and move us again.
 	 */
 	base = strrchr(own, '/') + 1;
-	if (strncmp(base, m->name, nl) == 0 && strcmp(base + nl, V2_LEAF_SUFFIX) == 0)
-		return -EEXIST;
+	if (strncmp(base, m->name, nl) == 0 && strcmp(base + nl, V2_LEAF_SUFFIX) == 0) {
+		/*
+		 * The supervisor moved the whole daemon into this leaf before
+		 * forking (supervisor.c, adopt_leaf): the cgroup to manage is
+		 * its parent, which now holds no process.  The supervisor, not
+		 * this manager, owns the leaf.
+		 */
+		if (base - 1 == own)
+			base[0] = '\0';
+		else
+			base[-1] = '\0';
+	}
 	r = cg_parse_mountinfo(mi, NULL, own, &dir);
 	if (r < 0)
 		return r == -ENOENT ? -ENOTSUP : r;

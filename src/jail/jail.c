@@ -231,6 +231,21 @@ static _Noreturn void child_main(const struct child_ctx *c)
 	if (sethostname("pyexec", 6) < 0 || setdomainname("pyexec", 6) < 0)
 		child_fail(report, JAIL_STAGE_HOSTNAME, neg_errno());
 
+	/*
+	 * The spawner blocks SIGTERM/SIGINT/SIGHUP for its signalfd, and a
+	 * blocked mask survives fork and execve: give the script the
+	 * defaults a fresh process has.
+	 */
+	{
+		sigset_t none;
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		for (int sig = 1; sig < NSIG; sig++)
+			(void)sigaction(sig, &dfl, NULL);
+		sigemptyset(&none);
+		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+			child_fail(report, JAIL_STAGE_FDS, neg_errno());
+	}
+
 	r = install_fds(c->run, report);
 	if (r < 0)
 		child_fail(report, JAIL_STAGE_FDS, r);
@@ -368,7 +383,8 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 	closep(&sync_r);
 	closep(&rep_w);
 
-	r = jail_userns_map(p->pid, j->params.sandbox_uid, j->params.sandbox_gid);
+	r = jail_userns_map(p->pid, j->params.sandbox_uid + run->host_id_offset,
+			    j->params.sandbox_gid + run->host_id_offset);
 	if (r < 0) {
 		*stage = JAIL_STAGE_USERNS_MAP;
 		goto fail;

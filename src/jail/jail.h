@@ -47,6 +47,13 @@ struct jail_run {
 	const char *name;             /* cgroup directory name, unique among running jails */
 	struct cgroup_limits limits;  /* memory, pids, cpu */
 	uint32_t cpu_seconds;         /* RLIMIT_CPU */
+	/*
+	 * Added to the host uid/gid: executions running at the same time get
+	 * distinct host ids (the spawner uses the slot number), because some
+	 * kernel limits are counted per host uid across user namespaces
+	 * (inotify instances, pending signals, pipe buffer pages).
+	 */
+	uint32_t host_id_offset;
 	int fds[5];                   /* become fds 0..4 in the jail; -1 means /dev/null */
 	/*
 	 * Runs in the jail after every layer is in place.  An exec payload

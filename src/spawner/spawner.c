@@ -337,6 +337,7 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	run.limits.pids_max = s->cfg->pids_max;
 	run.limits.cpu_percent = s->cfg->cpu_percent;
 	run.cpu_seconds = (e->timeout_ms + 999) / 1000 + 1;
+	run.host_id_offset = slot;
 	run.fds[0] = -1;
 	run.fds[1] = write_ends[STREAM_STDOUT];
 	run.fds[2] = write_ends[STREAM_STDERR];

@@ -23,7 +23,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -260,6 +262,84 @@ static void remove_leftovers(struct supervisor *s)
 	forget_dirs(s);
 }
 
+/*
+ * cgroup v2 with the daemon in a cgroup of its own (a systemd service, a
+ * container): the "no internal processes" rule forbids enabling
+ * controllers for child groups while processes sit in that cgroup.  Before
+ * forking anything, while we are its only process, we move ourselves into
+ * a leaf "<own>/pyexec-<pid>-daemon"; every daemon process is then born
+ * there and the spawner manages <own> (cgroup_v2.c).  Only our own pid is
+ * ever moved.  Returns true when it moved us.
+ */
+static bool adopt_leaf(const struct pyexec_config *cfg, char *own, size_t own_size)
+{
+	char path[PATH_MAX + 64], line[PATH_MAX];
+	struct statfs sfs;
+	FILE *f;
+	bool found = false;
+	int pid, n = 0;
+
+	if (cfg->cgroup != CGROUP_WANT_AUTO && cfg->cgroup != CGROUP_WANT_V2)
+		return false;
+	if (statfs("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return false;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::/", 4) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(own, own_size, "%s", line + 3);
+			found = true;
+		}
+	}
+	fclose(f);
+	if (!found || strcmp(own, "/") == 0 || strstr(own, ".."))
+		return false;
+	/* Only when we are alone there: other processes are not ours to move. */
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", own);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fscanf(f, "%d", &pid) == 1) {
+		n++;
+		if (pid != getpid())
+			n = 1000;
+	}
+	fclose(f);
+	if (n != 1)
+		return false;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/pyexec-%d-daemon", own, (int)getpid());
+	if (mkdir(path, 0755) < 0)
+		return false;
+	strcat(path, "/cgroup.procs");
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d", (int)getpid()) < 0 || fclose(f) != 0) {
+		path[strlen(path) - strlen("/cgroup.procs")] = '\0';
+		(void)rmdir(path);
+		return false;
+	}
+	return true;
+}
+
+/* Undoes adopt_leaf() at exit: back into <own>, then remove the leaf. */
+static void leave_leaf(const char *own)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", own);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fprintf(f, "%d", (int)getpid());
+	if (fclose(f) != 0)
+		return; /* controllers still enabled there: stay, leave the leaf */
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/pyexec-%d-daemon", own, (int)getpid());
+	for (int k = 0; k < 100 && rmdir(path) < 0 && errno == EBUSY; k++)
+		usleep(10000);
+}
+
 static int start_spawner(struct supervisor *s, int *front_end)
 {
 	int sp[2], beat[2];
@@ -361,7 +441,8 @@ int supervisor_main(const struct pyexec_config *cfg)
 {
 	struct supervisor s = { .cfg = cfg, .front = -1, .spawner = -1, .ctl = -1, .beat_fd = -1 };
 	int listen_fd, front_end = -1, ctl[2], sigfd, r, rc = 0;
-	bool front_alive = true, spawner_alive = true;
+	bool front_alive = true, spawner_alive = true, in_leaf;
+	char own_cgroup[PATH_MAX];
 	sigset_t mask;
 
 	listen_fd = bind_listener(cfg);
@@ -385,6 +466,7 @@ int supervisor_main(const struct pyexec_config *cfg)
 	if (sigfd < 0)
 		return 1;
 
+	in_leaf = adopt_leaf(cfg, own_cgroup, sizeof(own_cgroup));
 	s.window_start = time_now_us();
 	r = start_spawner(&s, &front_end);
 	if (r < 0) {
@@ -482,6 +564,8 @@ int supervisor_main(const struct pyexec_config *cfg)
 		}
 	}
 	forget_dirs(&s);
+	if (in_leaf)
+		leave_leaf(own_cgroup);
 	close(s.ctl);
 	if (s.beat_fd >= 0)
 		close(s.beat_fd);

@@ -22,6 +22,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PYEXECD = os.environ.get("PYEXECD") or os.path.join(REPO, "build", "pyexecd")
 MODE = os.environ.get("PYEXEC_MODE", "cold")
 SANDBOX_UID = int(os.environ.get("PYEXEC_SANDBOX_UID", "100000"))
+# Executions run as host uid SANDBOX_UID + their slot number.
+SLOT_RANGE = 64
 # How long to poll for asynchronous cleanup (reaping, cgroup removal).
 LEAK_WAIT = float(os.environ.get("PYEXEC_E2E_LEAK_WAIT", "2.0"))
 # A value put into the daemon's environment that no script may ever see.
@@ -130,8 +132,9 @@ def foreign(pid, ppids):
 
 
 def uid_processes(uid, include_foreign=False):
-    """{pid: 'comm'} of processes with uid among their real/effective/saved/fs
-    uids, leaving out those of daemons the tests did not start."""
+    """{pid: 'comm'} of processes with a uid in [uid, uid + SLOT_RANGE) among
+    their real/effective/saved/fs uids (each slot runs as sandbox uid + slot),
+    leaving out those of daemons the tests did not start."""
     ppids = None if include_foreign else proc_ppids()
     out = {}
     for name in os.listdir("/proc"):
@@ -144,7 +147,8 @@ def uid_processes(uid, include_foreign=False):
         if not m:
             continue
         uids = [int(x) for x in m.group(1).split()]
-        if uid in uids and (ppids is None or not foreign(int(name), ppids)):
+        if any(uid <= x < uid + SLOT_RANGE for x in uids) and \
+                (ppids is None or not foreign(int(name), ppids)):
             n = re.search(r"^Name:\s+(.*)$", status, re.M)
             st = re.search(r"^State:\s+(\S+)", status, re.M)
             pp = re.search(r"^PPid:\s+(\d+)", status, re.M)

@@ -702,7 +702,8 @@ def test_identity_and_capabilities(client):
     assert res["setuid"] != "OK" and res["setgroups"] != "OK", res
     assert res["cwd"] == "/tmp"
     lines = [tuple(int(x) for x in l.split()) for l in res["uid_map"].splitlines() if l.strip()]
-    assert (1000, u.SANDBOX_UID, 1) in lines, res["uid_map"]
+    assert any(i == 1000 and u.SANDBOX_UID <= o < u.SANDBOX_UID + u.SLOT_RANGE and n == 1
+               for i, o, n in lines), res["uid_map"]
     for inside, outside, count in lines:
         assert not outside <= 0 < outside + count, "host root is mapped: %s" % res["uid_map"]
     glines = [tuple(int(x) for x in l.split()) for l in res["gid_map"].splitlines() if l.strip()]
