@@ -12,7 +12,7 @@ set -eu
 want=${1:-all}
 
 runtime_pkgs="python3 python3-numpy python3-pandas python3-scipy libmicrohttpd12 libjansson4 libseccomp2 libpython3.11"
-build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libseccomp-dev libpython3.11-dev python3"
+build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libjansson-dev libseccomp-dev libpython3.11-dev libpython3-dev python3"
 test_pkgs="python3-pytest python3-requests perl curl procps clang llvm libclang-rt-14-dev valgrind qemu-system-x86 busybox-static"
 
 case "$want" in

@@ -294,8 +294,18 @@ static bool adopt_leaf(const struct pyexec_config *cfg, char *own, size_t own_si
 		}
 	}
 	fclose(f);
-	if (!found || strcmp(own, "/") == 0 || strstr(own, ".."))
+	if (!found || strstr(own, ".."))
 		return false;
+	/*
+	 * "/" is either the real root (no rule to work around) or, in a
+	 * container with its own cgroup namespace, the container's cgroup:
+	 * only non-root cgroups have cgroup.type.
+	 */
+	if (strcmp(own, "/") == 0) {
+		if (access("/sys/fs/cgroup/cgroup.type", F_OK) < 0)
+			return false;
+		own[0] = '\0';
+	}
 	/* Only when we are alone there: other processes are not ours to move. */
 	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", own);
 	f = fopen(path, "re");
