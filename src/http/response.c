@@ -3,11 +3,14 @@
  *
  * Invariants:
  *  - every string that enters a json_t here is valid UTF-8 (repaired by
- *    utf8_sanitize() or already checked by jansson), so the serialiser
+ *    utf8_sanitize() or decoded by runner_doc_parse()), so the serialiser
  *    below never meets a byte sequence it cannot print;
  *  - the error_type of a response is always one of this file's static
  *    strings, never text from the sandbox;
- *  - on failure nothing is handed out: *resp is only written by finish().
+ *  - on failure nothing is handed out: *resp is only written by finish();
+ *  - the runner's document is never turned into a tree (runner_doc.h says
+ *    why); main()'s value is copied as the text the runner wrote, which
+ *    runner_doc_parse() has validated.
  */
 #include "http/response.h"
 
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http/runner_doc.h"
 #include "jail/stage.h"
 #include "util/utf8.h"
 
@@ -133,25 +137,31 @@ static void emit_real(struct sbuf *b, double d)
 	sb_str(b, buf);
 }
 
+static void emit_value(struct sbuf *b, const json_t *v);
+
+/* The members of object v, each preceded by a comma unless first. */
+static void emit_members(struct sbuf *b, const json_t *v, bool first)
+{
+	for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+		if (!first)
+			sb_put(b, ",", 1);
+		first = false;
+		emit_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+		sb_put(b, ":", 1);
+		emit_value(b, json_object_iter_value(it));
+	}
+}
+
 static void emit_value(struct sbuf *b, const json_t *v)
 {
 	char num[32];
 
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		bool first = true;
-		for (void *it = json_object_iter((json_t *)v); it;
-		     it = json_object_iter_next((json_t *)v, it)) {
-			sb_put(b, first ? "{" : ",", 1);
-			first = false;
-			/* Keys are sized: with JSON_ALLOW_NUL a key may hold a NUL. */
-			emit_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
-			sb_put(b, ":", 1);
-			emit_value(b, json_object_iter_value(it));
-		}
-		sb_str(b, first ? "{}" : "}");
+	case JSON_OBJECT:
+		sb_put(b, "{", 1);
+		emit_members(b, v, true);
+		sb_put(b, "}", 1);
 		break;
-	}
 	case JSON_ARRAY:
 		sb_put(b, "[", 1);
 		for (size_t i = 0; i < json_array_size(v); i++) {
@@ -238,13 +248,23 @@ static void put_timestamp(struct doc *d)
 	put(d, d->root, "timestamp", json_string_nocheck(ts));
 }
 
-/* Serialises d (consuming it) into *resp.  0 or -ENOMEM. */
-static int finish(struct doc *d, unsigned status, const char *error_type, struct response *resp)
+/*
+ * Serialises d (consuming it) into *resp.  With raw, the body starts
+ * {"success":true,"result":<raw>, then d's members follow.  0 or -ENOMEM.
+ */
+static int finish_raw(struct doc *d, unsigned status, const char *error_type, const char *raw,
+		      size_t raw_len, struct response *resp)
 {
 	struct sbuf b = { 0 };
 
-	if (!d->oom)
+	if (!d->oom && raw) {
+		sb_str(&b, "{\"success\":true,\"result\":");
+		sb_put(&b, raw, raw_len);
+		emit_members(&b, d->root, false);
+		sb_put(&b, "}", 1);
+	} else if (!d->oom) {
 		emit_value(&b, d->root);
+	}
 	json_decref(d->root);
 	d->root = NULL;
 	if (d->oom || b.oom || !b.p) {
@@ -256,6 +276,11 @@ static int finish(struct doc *d, unsigned status, const char *error_type, struct
 	resp->body = b.p;
 	resp->body_len = b.len;
 	return 0;
+}
+
+static int finish(struct doc *d, unsigned status, const char *error_type, struct response *resp)
+{
+	return finish_raw(d, status, error_type, NULL, 0, resp);
 }
 
 void response_timestamp(char *buf, size_t size)
@@ -320,32 +345,12 @@ static const struct runner_error *runner_error_find(const char *type)
 	return runner_error_find("runtime_error");
 }
 
-/* A string member of the runner's document, cut to max bytes; NULL if absent or not a string. */
-static json_t *runner_str(const json_t *doc, const char *key, size_t max)
+/* A string member of the runner's document, cut to max bytes at a character boundary. */
+static void copy_runner_str(struct doc *d, const char *key, const struct runner_str *str,
+			    size_t max)
 {
-	const json_t *v = json_object_get(doc, key);
-	const char *s;
-	size_t n;
-
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
-	n = utf8_truncate(s, json_string_length(v), max);
-	return json_stringn_nocheck(s, n);
-}
-
-static void copy_runner_str(struct doc *d, const json_t *src, const char *key, size_t max)
-{
-	if (json_is_string(json_object_get(src, key)))
-		put(d, d->root, key, runner_str(src, key, max));
-}
-
-static void copy_runner_int(struct doc *d, const json_t *src, const char *key)
-{
-	const json_t *v = json_object_get(src, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= INT32_MAX)
-		put(d, d->root, key, json_integer(json_integer_value(v)));
+	if (str->s)
+		put(d, d->root, key, json_stringn_nocheck(str->s, utf8_truncate(str->s, str->len, max)));
 }
 
 /* The members every execution response carries, after the outcome-specific ones. */
@@ -380,11 +385,12 @@ struct exec_io {
 
 /*
  * An execution that failed.  runner is the runner's ok:false document, or
- * NULL when the failure was seen by the spawner; its optional members are
- * copied after type checks.
+ * NULL when the failure was seen by the spawner; its optional members were
+ * type-checked by runner_doc_parse().
  */
 static int exec_failure(const struct exec_io *io, unsigned status, const char *type,
-			const char *message, const json_t *runner, struct response *resp)
+			const char *message, const struct runner_doc *runner,
+			struct response *resp)
 {
 	struct doc d;
 
@@ -393,10 +399,13 @@ static int exec_failure(const struct exec_io *io, unsigned status, const char *t
 	put(&d, d.root, "error", str_c(message));
 	put(&d, d.root, "error_type", json_string_nocheck(type));
 	if (runner) {
-		copy_runner_str(&d, runner, "exception_type", RESPONSE_MAX_EXCTYPE_BYTES);
-		copy_runner_int(&d, runner, "line");
-		copy_runner_int(&d, runner, "column");
-		copy_runner_str(&d, runner, "traceback", RESPONSE_MAX_TRACEBACK_BYTES);
+		copy_runner_str(&d, "exception_type", &runner->exception_type,
+				RESPONSE_MAX_EXCTYPE_BYTES);
+		if (runner->has_line)
+			put(&d, d.root, "line", json_integer(runner->line));
+		if (runner->has_column)
+			put(&d, d.root, "column", json_integer(runner->column));
+		copy_runner_str(&d, "traceback", &runner->traceback, RESPONSE_MAX_TRACEBACK_BYTES);
 	}
 	put_exec_common(&d, io->res, io->ex, io->out, io->out_len, io->err, io->err_len);
 	return finish(&d, status, type, resp);
@@ -438,55 +447,53 @@ static const char *errno_text(int e)
 static int from_runner_doc(const struct exec_io *io, const char *doc, size_t doc_len,
 			   struct response *resp)
 {
-	json_error_t jerr;
-	json_t *root, *ok;
+	struct runner_doc rd;
 	int r;
 
-	/* JSON_ALLOW_NUL: Python writes "\u0000" for a NUL inside a returned string. */
-	root = json_loadb(doc, doc_len, JSON_ALLOW_NUL, &jerr);
-	if (!root) {
-		switch (json_error_code(&jerr)) {
-		case json_error_out_of_memory:
-			return -ENOMEM;
-		case json_error_numeric_overflow:
-			/* Python ints are unbounded; jansson's are 64-bit. */
-			return exec_failure(io, 422, "result_not_serializable",
-					    "The return value of main() contains an integer outside "
-					    "the 64-bit range, which is not supported",
-					    NULL, resp);
-		default:
-			return exec_failure(io, 422, "result_invalid",
-					    "The sandbox returned a malformed result document", NULL,
-					    resp);
-		}
-	}
-	ok = json_object_get(root, "ok");
-	if (json_is_true(ok) && json_object_get(root, "result")) {
+	r = runner_doc_parse(doc, doc_len, &rd);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -ERANGE)
+		/* Python ints are unbounded; the response keeps to int64, as strict parsers do. */
+		return exec_failure(io, 422, "result_not_serializable",
+				    "The return value of main() contains a number outside the "
+				    "64-bit range, which is not supported",
+				    NULL, resp);
+	if (r < 0)
+		return exec_failure(io, 422, "result_invalid",
+				    "The sandbox returned a malformed result document", NULL, resp);
+
+	if (rd.ok == 1 && rd.result) {
 		struct doc d;
 
 		doc_init(&d);
-		put(&d, d.root, "success", json_true());
-		put(&d, d.root, "result", json_incref(json_object_get(root, "result")));
 		put_exec_common(&d, io->res, io->ex, io->out, io->out_len, io->err, io->err_len);
-		r = finish(&d, 200, NULL, resp);
-	} else if (json_is_false(ok)) {
-		const json_t *et = json_object_get(root, "error_type");
-		const struct runner_error *e = runner_error_find(json_string_value(et));
-		json_t *msg = runner_str(root, "error", RESPONSE_MAX_ERROR_BYTES);
-		const char *text = msg && json_string_length(msg) > 0 ? json_string_value(msg)
-								       : e->fallback;
-
+		r = finish_raw(&d, 200, NULL, rd.result, rd.result_len, resp);
+	} else if (rd.ok == 0) {
+		const struct runner_error *e = runner_error_find(rd.error_type.s);
 		/*
-		 * A NUL in the message would cut it short as a C string; that can
-		 * only shorten what the sandbox says, never widen it.
+		 * Used as a C string: a NUL in the message cuts it short, which
+		 * can only shorten what the sandbox says, never widen it.
 		 */
-		r = exec_failure(io, e->status, e->type, text, root, resp);
-		json_decref(msg);
+		const char *text = rd.error.s && rd.error.s[0] ? rd.error.s : e->fallback;
+		char *cut = NULL;
+
+		if (strlen(text) > RESPONSE_MAX_ERROR_BYTES) {
+			size_t n = utf8_truncate(text, strlen(text), RESPONSE_MAX_ERROR_BYTES);
+			cut = strndup(text, n);
+			if (!cut) {
+				runner_doc_free(&rd);
+				return -ENOMEM;
+			}
+			text = cut;
+		}
+		r = exec_failure(io, e->status, e->type, text, &rd, resp);
+		free(cut);
 	} else {
 		r = exec_failure(io, 422, "result_invalid",
 				 "The sandbox returned a malformed result document", NULL, resp);
 	}
-	json_decref(root);
+	runner_doc_free(&rd);
 	return r;
 }
 

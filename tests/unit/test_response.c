@@ -159,13 +159,21 @@ static void test_success(void)
 					"{\"k\":[1,{\"d\":null}]}]"),
 	      "all JSON types round-trip");
 
+	/* The value is the runner's text, escapes and all; it reads back as the same string. */
 	build_doc(&r, "{\"ok\":true,\"result\":\"quote \\\" backslash \\\\ nl \\n tab \\t "
-		      "ctl \\u0001 nul \\u0000 caf\\u00e9 \\ud83d\\ude00\"}",
+		      "ctl \\u0001 nul \\u0000 caf\\u00e9 \\ud83d\\ude00 \xC3\xA9\"}",
 		  "", 0);
 	CHECK(resp.status == 200 &&
-		      strstr(resp.body, "\"quote \\\" backslash \\\\ nl \\n tab \\t ctl \\u0001 nul "
-					"\\u0000 caf\xC3\xA9 \xF0\x9F\x98\x80\""),
-	      "strings escaped as JSON requires, UTF-8 kept raw");
+		      strstr(resp.body, "\"result\":\"quote \\\" backslash \\\\ nl \\n tab \\t ctl "
+					"\\u0001 nul \\u0000 caf\\u00e9 \\ud83d\\ude00 \xC3\xA9\","),
+	      "result string copied verbatim");
+	if (load("escaped result"))
+		CHECK(json_string_length(json_object_get(body, "result")) == 56 &&
+			      memcmp(json_string_value(json_object_get(body, "result")),
+				     "quote \" backslash \\ nl \n tab \t ctl \x01 nul \0 caf\xC3\xA9 "
+				     "\xF0\x9F\x98\x80 \xC3\xA9",
+				     56) == 0,
+		      "and reads back as the runner's string");
 
 	/* jansson refuses NUL inside object keys even with JSON_ALLOW_NUL. */
 	build_doc(&r, "{\"ok\":true,\"result\":{\"k\\u0000ey\":1}}", "", 0);
@@ -187,9 +195,10 @@ static void test_floats(void)
 		  "", 0);
 	CHECK(resp.status == 200 &&
 		      strstr(resp.body, "[0.1,1.5,100.0,-0.0,0.30000000000000004,123456789.123,"
-					"1e+16,1000000000000000.0,1e-05,0.0001,2.5e-07,1e+22,5e-324,"
-					"1.7976931348623157e+308,2.0,-3.25]"),
-	      "reals printed as Python's repr does (%s)", resp.body ? strstr(resp.body, "[") : "-");
+					"1e16,1e15,1e-05,0.0001,2.5e-07,1e22,5e-324,"
+					"1.7976931348623157e308,2.0,-3.25]"),
+	      "reals kept exactly as the runner (Python) printed them (%s)",
+	      resp.body ? strstr(resp.body, "[") : "-");
 	reset();
 }
 

@@ -27,7 +27,8 @@ static void check_sanitize(const char *in, size_t len, const char *want, size_t 
 	free(out);
 }
 
-#define SAN(in, want, bad, name) check_sanitize(in, sizeof(in) - 1, want, sizeof(want) - 1, bad, name)
+#define SAN(in, want, bad, name) \
+	check_sanitize(in, sizeof(in) - 1, want, sizeof(want) - 1, bad, name)
 
 static void test_valid(void)
 {
