@@ -83,6 +83,8 @@ static const struct opt options[] = {
 	  "open files per process (RLIMIT_NOFILE)" },
 	{ "cpu-percent", "PYEXEC_CPU_PERCENT", K_U32, F(cpu_percent), "100", 1, 100000,
 	  "CPU bandwidth per execution (100 = one core)" },
+	{ "pool", "PYEXEC_POOL", K_U32, F(pool), "0", 0, 64,
+	  "jails built ahead of requests (0 = build per request)" },
 	{ "mode", "PYEXEC_MODE", K_MODE, F(mode), "cold", 0, 0,
 	  "cold: exec python3 per run; warm: fork a preloaded zygote" },
 	{ "cgroup", "PYEXEC_CGROUP", K_CGROUP, F(cgroup), "auto", 0, 0, "auto|v1|v2|none" },

@@ -44,6 +44,7 @@ struct pyexec_config {
 	uint32_t pids_max;
 	uint32_t nofile_max;
 	uint32_t cpu_percent; /* CPU bandwidth per execution, 100 = one core */
+	uint32_t pool;        /* jails built ahead of requests */
 
 	/* sandbox */
 	enum exec_mode mode;

@@ -383,6 +383,13 @@ int cgroup_exec_usage(struct cgroup_exec *c, struct cgroup_usage *out)
 	return 0;
 }
 
+int cgroup_exec_set_memory(struct cgroup_exec *c, uint64_t bytes)
+{
+	if (!(c->m->limits & CGL_MEMORY) || !c->m->ops->set_memory || bytes == 0)
+		return 0;
+	return c->m->ops->set_memory(c, bytes);
+}
+
 int cgroup_exec_kill(struct cgroup_exec *c)
 {
 	return c->m->ops->kill(c);

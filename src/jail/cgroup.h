@@ -135,6 +135,12 @@ int cgroup_exec_join_fds(struct cgroup_exec *c, int *fds, size_t max) _wur_;
  */
 int cgroup_join_self(const int *fds, size_t n) _wur_;
 
+/*
+ * Changes the memory limit of an existing execution cgroup (a pre-built
+ * jail that gets its request's limit).  0 when memory is not enforced.
+ */
+int cgroup_exec_set_memory(struct cgroup_exec *c, uint64_t bytes) _wur_;
+
 /* Reads the execution's accounting into *out; zeros for the none backend. */
 int cgroup_exec_usage(struct cgroup_exec *c, struct cgroup_usage *out) _wur_;
 

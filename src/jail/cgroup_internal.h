@@ -86,6 +86,7 @@ struct cgroup_ops {
 	int (*attach)(struct cgroup_exec *c, pid_t pid);
 	int (*usage)(struct cgroup_exec *c, struct cgroup_usage *out);
 	int (*kill)(struct cgroup_exec *c);
+	int (*set_memory)(struct cgroup_exec *c, uint64_t bytes);
 };
 
 extern const struct cgroup_ops cgroup_v1_ops;

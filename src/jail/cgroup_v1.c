@@ -255,6 +255,25 @@ static int v1_kill(struct cgroup_exec *c)
 	return ret;
 }
 
+/* A changed limit: memsw must never drop below the RAM limit, so the order depends on the direction. */
+static int v1_set_memory(struct cgroup_exec *c, uint64_t bytes)
+{
+	int dfd = c->fd[hier_of(c->m, CG_CTL_MEMORY)];
+	int r = cg_write_u64_at(dfd, "memory.limit_in_bytes", bytes);
+
+	if (r == -EINVAL) {
+		/* Raising above memsw: memsw first. */
+		r = cg_write_u64_at(dfd, "memory.memsw.limit_in_bytes", bytes);
+		if (r < 0)
+			return r;
+		return cg_write_u64_at(dfd, "memory.limit_in_bytes", bytes);
+	}
+	if (r < 0)
+		return r;
+	r = cg_write_u64_at(dfd, "memory.memsw.limit_in_bytes", bytes);
+	return r == -ENOENT ? 0 : r;
+}
+
 const struct cgroup_ops cgroup_v1_ops = {
 	.version = IPC_CGROUP_V1,
 	.init = v1_init,
@@ -263,4 +282,5 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.attach = v1_attach,
 	.usage = v1_usage,
 	.kill = v1_kill,
+	.set_memory = v1_set_memory,
 };

@@ -324,6 +324,11 @@ static int v2_kill(struct cgroup_exec *c)
 	return cg_kill_procs(c->fd[0]);
 }
 
+static int v2_set_memory(struct cgroup_exec *c, uint64_t bytes)
+{
+	return cg_write_u64_at(c->fd[0], "memory.max", bytes);
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
 	.version = IPC_CGROUP_V2,
 	.init = v2_init,
@@ -332,4 +337,5 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.attach = v2_attach,
 	.usage = v2_usage,
 	.kill = v2_kill,
+	.set_memory = v2_set_memory,
 };

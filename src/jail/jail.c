@@ -416,6 +416,11 @@ int jail_proc_pidfd(const struct jail_proc *p)
 	return p->pidfd;
 }
 
+int jail_proc_set_memory(struct jail_proc *p, uint64_t bytes)
+{
+	return p->cg ? cgroup_exec_set_memory(p->cg, bytes) : 0;
+}
+
 void jail_proc_kill(struct jail_proc *p)
 {
 	if (p->pid > 0 && !p->reaped) {

@@ -76,6 +76,9 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 pid_t jail_proc_pid(const struct jail_proc *p);
 int jail_proc_pidfd(const struct jail_proc *p); /* readable once the jail's init has exited */
 
+/* Sets the jail's cgroup memory limit (for pre-built jails).  0 or -errno. */
+int jail_proc_set_memory(struct jail_proc *p, uint64_t bytes) _wur_;
+
 /* SIGKILLs the jail's init (which takes its whole pid namespace) and every process of its cgroup. */
 void jail_proc_kill(struct jail_proc *p);
 

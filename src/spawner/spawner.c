@@ -24,7 +24,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +54,8 @@ struct stream {
 struct execution {
 	uint64_t id;
 	int script_fd;
+	int ctl_fd;          /* pre-built jail: where its script will be sent, else -1 */
+	int host_offset;     /* added to the sandbox uid (see jail.h), -1 when none held */
 	uint32_t timeout_ms;
 	uint64_t memory_bytes;
 	uint64_t t_enqueued, t_started, t_running, t_deadline;
@@ -75,6 +79,9 @@ struct spawner {
 	struct payload *payload;
 	struct ipc_limits limits;
 	struct execution **slots; /* cfg->slots entries */
+	struct execution **pool;  /* cfg->pool pre-built jails waiting for a script */
+	uint32_t npool;
+	uint64_t offsets_used[2]; /* host uid offsets held by running or pooled jails */
 	struct execution *queue_head, *queue_tail;
 	uint32_t queued, running;
 	uint64_t seq;
@@ -86,10 +93,31 @@ struct spawner {
 enum { TAG_SOCK = 1, TAG_SIGNAL = 2, TAG_PIDFD = 3, TAG_STREAM0 = 4 /* ..6 */ };
 #define TAG(kind, slot) ((uint64_t)(kind) | ((uint64_t)(slot) << 8))
 
+/* Lowest host-uid offset no live jail holds: jails alive at once never share a host uid. */
+static int offset_take(struct spawner *s)
+{
+	for (int i = 0; i < 128; i++) {
+		if (!(s->offsets_used[i / 64] & (1ull << (i % 64)))) {
+			s->offsets_used[i / 64] |= 1ull << (i % 64);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void offset_release(struct spawner *s, struct execution *e)
+{
+	if (e->host_offset >= 0 && e->host_offset < 128)
+		s->offsets_used[e->host_offset / 64] &= ~(1ull << (e->host_offset % 64));
+	e->host_offset = -1;
+}
+
 static void execution_free(struct execution *e)
 {
 	if (!e)
 		return;
+	if (e->ctl_fd >= 0)
+		close(e->ctl_fd);
 	jail_proc_free(e->proc);
 	for (int i = 0; i < STREAM__N; i++) {
 		if (e->streams[i].fd >= 0)
@@ -286,6 +314,7 @@ static void finish(struct spawner *s, uint32_t slot)
 	/* The cgroup goes before the answer: a client that saw the answer sees no leftovers. */
 	jail_proc_free(e->proc);
 	e->proc = NULL;
+	offset_release(s, e);
 	send_result(s, e, outcome, 0, 0);
 	s->slots[slot] = NULL;
 	s->running--;
@@ -312,22 +341,75 @@ static void on_pidfd(struct spawner *s, uint32_t slot)
 				;
 }
 
-static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
+/* What the spawner sends a pre-built jail, with the script's memfd attached. */
+struct pool_go {
+	uint32_t cpu_seconds;
+};
+
+/*
+ * Payload of a pre-built jail: every layer is already in place (seccomp
+ * included); it waits on fd 3 for its script, puts the script at fd 3,
+ * lowers RLIMIT_CPU to the request's, and runs the ordinary payload.
+ * EOF instead of a script means the jail is being discarded.
+ */
+static int pool_payload(void *arg)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct pool_go go;
+	struct iovec iov = { .iov_base = &go, .iov_len = sizeof(go) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	struct rlimit rl;
+	ssize_t n;
+	int fd;
+
+	do {
+		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	cm = n == (ssize_t)sizeof(go) ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		_exit(0);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	/* dup2 closes the control socket that held fd 3 and clears close-on-exec. */
+	if (dup2(fd, 3) < 0)
+		_exit(127);
+	close(fd);
+	rl.rlim_cur = go.cpu_seconds;
+	rl.rlim_max = (rlim_t)go.cpu_seconds + 1;
+	if (setrlimit(RLIMIT_CPU, &rl) < 0)
+		_exit(127);
+	return payload_run(arg);
+}
+
+/*
+ * Builds a jail for e: its three output pipes, its cgroup (memory limit
+ * e->memory_bytes) and namespaces.  pooled: fd 3 is a control socket and
+ * the script comes later (pool_payload); else fd 3 is e->script_fd.
+ */
+static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint32_t cpu_seconds,
+		      int *stage)
 {
 	struct jail_run run;
 	int write_ends[STREAM__N] = { -1, -1, -1 };
+	int ctl[2] = { -1, -1 };
 	char name[48];
-	int stage = JAIL_STAGE_NONE;
 	int r = 0;
 
-	e->t_started = time_now_us();
 	for (int i = 0; i < STREAM__N && r == 0; i++) {
 		size_t cap = i == STREAM_RESULT ? s->cfg->max_result_bytes : s->cfg->max_output_bytes;
 		r = stream_open(&e->streams[i], cap, &write_ends[i]);
 	}
+	if (r == 0 && pooled && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
+		r = neg_errno();
+	if (r == 0) {
+		e->host_offset = offset_take(s);
+		if (e->host_offset < 0)
+			r = -EAGAIN;
+	}
 	if (r < 0) {
-		stage = JAIL_STAGE_FDS;
-		goto fail;
+		*stage = JAIL_STAGE_FDS;
+		goto out;
 	}
 
 	snprintf(name, sizeof(name), "exec-%" PRIu64, ++s->seq);
@@ -336,20 +418,76 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	run.limits.memory_bytes = e->memory_bytes;
 	run.limits.pids_max = s->cfg->pids_max;
 	run.limits.cpu_percent = s->cfg->cpu_percent;
-	run.cpu_seconds = (e->timeout_ms + 999) / 1000 + 1;
-	run.host_id_offset = slot;
+	run.cpu_seconds = cpu_seconds;
+	run.host_id_offset = (uint32_t)e->host_offset;
 	run.fds[0] = -1;
 	run.fds[1] = write_ends[STREAM_STDOUT];
 	run.fds[2] = write_ends[STREAM_STDERR];
-	run.fds[3] = e->script_fd;
+	run.fds[3] = pooled ? ctl[1] : e->script_fd;
 	run.fds[4] = write_ends[STREAM_RESULT];
-	run.payload = payload_run;
+	run.payload = pooled ? pool_payload : payload_run;
 	run.payload_arg = s->payload;
-	run.payload_execs = payload_execs(s->payload);
-
-	r = jail_spawn(s->jail, &run, &e->proc, &stage);
+	run.payload_execs = !pooled && payload_execs(s->payload);
+	r = jail_spawn(s->jail, &run, &e->proc, stage);
+	if (r == 0 && pooled)
+		e->ctl_fd = TAKE_FD(ctl[0]);
+out:
 	for (int i = 0; i < STREAM__N; i++)
 		closep(&write_ends[i]);
+	closep(&ctl[0]);
+	closep(&ctl[1]);
+	return r;
+}
+
+/* Hands a pre-built jail its request: the request's memory limit, then the script. */
+static int pool_assign(struct execution *p, struct execution *e)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1 };
+	struct iovec iov = { .iov_base = &go, .iov_len = sizeof(go) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	int r;
+
+	r = jail_proc_set_memory(p->proc, e->memory_bytes);
+	if (r < 0)
+		return r;
+	memset(control, 0, sizeof(control));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &e->script_fd, sizeof(int));
+	if (sendmsg(p->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(go))
+		return neg_errno();
+	/* The jail now owns everything p held. */
+	e->proc = TAKE_PTR(p->proc);
+	e->host_offset = p->host_offset;
+	p->host_offset = -1;
+	for (int i = 0; i < STREAM__N; i++) {
+		e->streams[i] = p->streams[i];
+		p->streams[i].fd = -1;
+		p->streams[i].buf = NULL;
+	}
+	return 0;
+}
+
+static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
+{
+	int stage = JAIL_STAGE_NONE;
+	int r = -EAGAIN;
+
+	e->t_started = time_now_us();
+	while (s->npool > 0 && r < 0) {
+		struct execution *p = s->pool[--s->npool];
+		r = pool_assign(p, e);
+		if (r < 0)
+			offset_release(s, p);
+		execution_free(p); /* after a failure this discards the pre-built jail */
+	}
+	if (r < 0)
+		r = build_jail(s, e, false, (e->timeout_ms + 999) / 1000 + 1, &stage);
 	closep(&e->script_fd);
 	if (r < 0)
 		goto fail;
@@ -373,15 +511,59 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	return;
 fail: {
 	char idbuf[24];
-	for (int i = 0; i < STREAM__N; i++)
-		closep(&write_ends[i]);
 	snprintf(idbuf, sizeof(idbuf), "%" PRIu64, e->id);
 	log_event(LOG_ERROR, "sandbox_setup_failed", "id", idbuf, "stage", jail_stage_name(stage),
 		  "error", strerror(-r), NULL);
 	s->setup_failures++;
+	jail_proc_free(e->proc);
+	e->proc = NULL;
+	offset_release(s, e);
 	send_result(s, e, OUTCOME_SETUP_FAILED, stage, -r);
 	execution_free(e);
 }
+}
+
+static struct execution *execution_new(void)
+{
+	struct execution *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->script_fd = -1;
+	e->ctl_fd = -1;
+	e->host_offset = -1;
+	e->outcome = -1;
+	for (int i = 0; i < STREAM__N; i++)
+		e->streams[i].fd = -1;
+	return e;
+}
+
+/*
+ * Keeps cfg->pool jails built ahead of requests, so that a request's path
+ * skips the clone and the sandbox setup.  Only while nothing waits: queued
+ * work comes first.  A failure just leaves the pool short (requests then
+ * build their own jail, failing closed as usual).
+ */
+static void pool_fill(struct spawner *s)
+{
+	while (!s->stopping && s->npool < s->cfg->pool && s->queued == 0) {
+		struct execution *p = execution_new();
+		int stage = 0, r;
+
+		if (!p)
+			return;
+		p->memory_bytes = s->cfg->memory_default_bytes;
+		r = build_jail(s, p, true, s->cfg->timeout_max_ms / 1000 + 2, &stage);
+		if (r < 0) {
+			log_event(LOG_WARN, "pool_build_failed", "stage", jail_stage_name(stage),
+				  "error", strerror(-r), NULL);
+			jail_proc_free(p->proc);
+			p->proc = NULL;
+			offset_release(s, p);
+			execution_free(p);
+			return;
+		}
+		s->pool[s->npool++] = p;
+	}
 }
 
 static void start_next(struct spawner *s)
@@ -414,7 +596,7 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 		close(fd);
 		return -EBADMSG;
 	}
-	e = calloc(1, sizeof(*e));
+	e = execution_new();
 	if (!e) {
 		close(fd);
 		return -ENOMEM;
@@ -424,9 +606,6 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
 	e->t_enqueued = time_now_us();
-	e->outcome = -1;
-	for (int i = 0; i < STREAM__N; i++)
-		e->streams[i].fd = -1;
 
 	if (s->queued + s->running >= s->cfg->slots + s->cfg->queue) {
 		/* The front admits no more than this; a front that does is misbehaving. */
@@ -554,6 +733,8 @@ static void shutdown_all(struct spawner *s)
 		execution_free(e);
 	}
 	s->queue_tail = NULL;
+	while (s->npool > 0)
+		execution_free(s->pool[--s->npool]);
 }
 
 static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
@@ -576,7 +757,8 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 		.memory_max_bytes = cfg->memory_max_bytes,
 	};
 	s->slots = calloc(cfg->slots, sizeof(*s->slots));
-	if (!s->slots)
+	s->pool = calloc(cfg->pool ? cfg->pool : 1, sizeof(*s->pool));
+	if (!s->slots || !s->pool)
 		return -ENOMEM;
 
 	/* Root's supplementary groups must not reach any jail. */
@@ -645,6 +827,7 @@ static void teardown(struct spawner *s)
 	payload_free(s->payload);
 	jail_free(s->jail);
 	free(s->slots);
+	free(s->pool);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->sigfd >= 0)
@@ -744,6 +927,7 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 			s.queued = 0;
 		} else {
 			start_next(&s);
+			pool_fill(&s);
 		}
 	}
 

@@ -129,3 +129,28 @@ def test_daemon_memory_stays_flat(start_daemon):
         c.ok(script)
     after = _pss_kb([d.pid] + list(d.tree()))
     assert after - before < 4096, "daemon PSS grew from %d kB to %d kB over 200 runs" % (before, after)
+
+
+def test_prebuilt_jail_pool(start_daemon):
+    """--pool N keeps jails built ahead of requests; each still serves one
+    request only, with that request's own limits."""
+    d = start_daemon(["--slots", "2", "--queue", "8", "--pool", "2"])
+    c = d.client
+    seen = set()
+    for _ in range(6):
+        body = c.ok("import random, os\ndef main():\n"
+                    "    open('/tmp/mark', 'x').write('1')\n"
+                    "    return [random.random(), os.getpid(), sorted(os.listdir('/tmp'))]\n")
+        r, pid, listing = body["result"]
+        assert r not in seen
+        seen.add(r)
+        assert pid == 1 and listing == ["mark"], body["result"]  # a fresh jail each time
+        assert body["usage"]["setup_ms"] >= 0
+    r, body, _ = c.run("def main():\n    x = bytearray(100 << 20)\n    return len(x)\n",
+                       memory=32)
+    assert r.status_code == 422 and body["error_type"] == "memory_limit", body
+    body = c.ok("def main():\n    x = bytearray(100 << 20)\n    return len(x)\n", memory=256)
+    assert body["result"] == 100 << 20
+    r, body, dt = c.run("def main():\n    while True:\n        pass\n", timeout=1)
+    assert r.status_code == 422 and body["error_type"] == "timeout", body
+    assert dt < 6
