@@ -3,20 +3,27 @@
  * variable, unit, default and bounds.  Precedence: default < environment <
  * command line.  Everything is validated here, once, so the roles never
  * re-check their configuration.
+ *
+ * API keys are secrets: no message here ever quotes one (errors name the
+ * key's position), and every buffer that held one is wiped before it is
+ * freed or goes out of scope, so a later fork (the spawner, and every warm
+ * jail forked from it) finds no copy in freed heap or a dead stack frame.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#ifndef PYEXEC_VERSION
-#define PYEXEC_VERSION "0.1.0"
-#endif
+/* A key file larger than this is refused: 64 keys and their comments fit many times over. */
+#define KEYS_FILE_MAX (256u * 1024u)
 
 enum opt_kind {
 	K_STR,   /* char array */
@@ -26,11 +33,12 @@ enum opt_kind {
 	K_SEC,   /* given in (fractional) seconds, stored as uint32 ms */
 	K_BOOL,  /* flag without argument; env: 1/0/true/false */
 	K_MODE,  /* cold|warm */
-	K_CGROUP /* auto|v1|v2|none */
+	K_CGROUP, /* auto|v1|v2|none */
+	K_KEYS    /* comma-separated API keys, into api_keys[] (replacing) */
 };
 
 struct opt {
-	const char *flag; /* long option name */
+	const char *flag; /* long option name; NULL: environment only (secrets stay off argv) */
 	const char *env;
 	enum opt_kind kind;
 	size_t offset;
@@ -99,7 +107,178 @@ static const struct opt options[] = {
 	{ "preload", "PYEXEC_PRELOAD", K_STR, F(preload), "numpy,pandas", 0, 0,
 	  "modules the warm zygote imports" },
 	{ "debug-log", "PYEXEC_DEBUG_LOG", K_BOOL, F(debug_log), "0", 0, 0, "log debug events" },
+	{ NULL, "PYEXEC_API_KEYS", K_KEYS, F(api_keys), "", 0, 0,
+	  "comma-separated API keys for Authorization: Bearer (none: no authentication)" },
+	{ "api-keys-file", "PYEXEC_API_KEYS_FILE", K_STR, F(api_keys_file), "", 0, 0,
+	  "file of API keys, one per line, '#' comments (read at start-up, as root)" },
+	{ "metrics-auth", "PYEXEC_METRICS_AUTH", K_BOOL, F(metrics_auth), "0", 0, 0,
+	  "GET /metrics needs an API key too" },
 };
+
+/* ---- API keys -------------------------------------------------------------- */
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+}
+
+/*
+ * Appends s[0..n) (surrounding blanks already trimmed) as a key.  where
+ * and index say which one it was in messages; the key itself is never
+ * printed.
+ */
+static int add_key(struct pyexec_config *c, const char *s, size_t n, const char *where,
+		   size_t index)
+{
+	if (n > CONFIG_API_KEY_MAX) {
+		fprintf(stderr, "pyexecd: %s: key %zu is longer than %u bytes\n", where, index,
+			CONFIG_API_KEY_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x21 || s[i] > 0x7e) {
+			fprintf(stderr,
+				"pyexecd: %s: key %zu contains a space or a character that is not "
+				"printable ASCII\n",
+				where, index);
+			return -EINVAL;
+		}
+	}
+	if (c->api_key_count >= CONFIG_API_KEYS_MAX) {
+		fprintf(stderr, "pyexecd: %s: more than %u API keys\n", where, CONFIG_API_KEYS_MAX);
+		return -EINVAL;
+	}
+	memcpy(c->api_keys[c->api_key_count], s, n);
+	c->api_key_len[c->api_key_count] = (uint16_t)n;
+	c->api_key_count++;
+	return 0;
+}
+
+/* s[0..n) with blanks trimmed at both ends, as *start / *len. */
+static void trim(const char *s, size_t n, const char **start, size_t *len)
+{
+	while (n > 0 && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	*start = s;
+	*len = n;
+}
+
+/* PYEXEC_API_KEYS: "k1,k2"; blanks around a key and empty items are ignored. */
+static int parse_key_list(struct pyexec_config *c, const char *list, const char *where)
+{
+	size_t index = 0;
+
+	memset(c->api_keys, 0, sizeof(c->api_keys));
+	memset(c->api_key_len, 0, sizeof(c->api_key_len));
+	c->api_key_count = 0;
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		const char *k;
+		size_t klen;
+		int r;
+
+		trim(list, n, &k, &klen);
+		if (klen > 0) {
+			r = add_key(c, k, klen, where, ++index);
+			if (r < 0)
+				return r;
+		}
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/* The lines of a key file: one key each; blank lines and lines starting with '#' skipped. */
+static int parse_key_lines(struct pyexec_config *c, const char *text, size_t size,
+			   const char *where)
+{
+	size_t line = 0;
+	char msg[320];
+
+	while (size > 0) {
+		const char *nl = memchr(text, '\n', size);
+		size_t n = nl ? (size_t)(nl - text) : size;
+		const char *k;
+		size_t klen;
+		int r;
+
+		line++;
+		trim(text, n, &k, &klen);
+		if (klen > 0 && k[0] != '#') {
+			(void)snprintf(msg, sizeof(msg), "%s line %zu", where, line);
+			r = add_key(c, k, klen, msg, c->api_key_count + 1);
+			if (r < 0)
+				return r;
+		}
+		text += nl ? n + 1 : n;
+		size -= nl ? n + 1 : n;
+	}
+	return 0;
+}
+
+static int load_keys_file(struct pyexec_config *c)
+{
+	const char *path = c->api_keys_file;
+	_cleanup_close_ int fd = -1;
+	char where[300];
+	uint32_t before = c->api_key_count;
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int r;
+
+	(void)snprintf(where, sizeof(where), "--api-keys-file %s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "pyexecd: %s: cannot read: %s\n", where, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > KEYS_FILE_MAX) {
+		fprintf(stderr, "pyexecd: %s: not a regular file of at most %u bytes\n", where,
+			KEYS_FILE_MAX);
+		return -EINVAL;
+	}
+	buf = malloc(KEYS_FILE_MAX + 1);
+	if (!buf) {
+		fprintf(stderr, "pyexecd: %s: out of memory\n", where);
+		return -EINVAL;
+	}
+	/* Read up to the cap whatever fstat said: the file may grow meanwhile. */
+	for (;;) {
+		ssize_t n = read(fd, buf + got, KEYS_FILE_MAX + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "pyexecd: %s: cannot read: %s\n", where, strerror(errno));
+			r = -EINVAL;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > KEYS_FILE_MAX) {
+			fprintf(stderr, "pyexecd: %s: larger than %u bytes\n", where, KEYS_FILE_MAX);
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	r = parse_key_lines(c, buf, got, where);
+	if (r == 0 && c->api_key_count == before) {
+		/* Fail closed: a key file was meant to turn authentication on. */
+		fprintf(stderr, "pyexecd: %s: contains no key\n", where);
+		r = -EINVAL;
+	}
+out:
+	explicit_bzero(buf, KEYS_FILE_MAX + 1);
+	free(buf);
+	return r;
+}
 
 static int parse_number(const char *s, double *out)
 {
@@ -154,6 +333,8 @@ static int set_option(struct pyexec_config *cfg, const struct opt *o, const char
 		else
 			goto bad;
 		return 0;
+	case K_KEYS:
+		return parse_key_list(cfg, value, source);
 	case K_CGROUP:
 		if (!strcmp(value, "auto"))
 			*(enum cgroup_want *)field = CGROUP_WANT_AUTO;
@@ -209,8 +390,12 @@ static void print_help(FILE *out)
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		const struct opt *o = &options[i];
 		char flag[64];
-		snprintf(flag, sizeof(flag), "--%s%s", o->flag, o->kind == K_BOOL ? "" : " V");
-		fprintf(out, "  %-26s %s [env %s, default %s]\n", flag, o->help, o->env, o->def);
+		if (o->flag)
+			snprintf(flag, sizeof(flag), "--%s%s", o->flag, o->kind == K_BOOL ? "" : " V");
+		else
+			snprintf(flag, sizeof(flag), "(env only)");
+		fprintf(out, "  %-26s %s [env %s, default %s]\n", flag, o->help, o->env,
+			o->def[0] ? o->def : "none");
 	}
 	fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "this text", "--version",
 		"version and privilege layout");
@@ -236,40 +421,47 @@ static int check_consistency(const struct pyexec_config *cfg)
 		fprintf(stderr, "pyexecd: --max-body-bytes is too small for --max-script-bytes\n");
 		return -EINVAL;
 	}
+	if (cfg->metrics_auth && cfg->api_key_count == 0) {
+		fprintf(stderr, "pyexecd: --metrics-auth needs API keys (PYEXEC_API_KEYS or "
+				"--api-keys-file)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
-int config_parse(struct pyexec_config *cfg, int argc, char **argv)
+/* config_parse() into *c (zeroed by the caller, who wipes it afterwards). */
+static int parse_into(struct pyexec_config *c, int argc, char **argv)
 {
 	struct option longopts[ARRAY_SIZE(options) + 3];
-	struct pyexec_config c;
-	size_t i;
+	size_t i, n = 0;
 	int r;
 
-	memset(&c, 0, sizeof(c));
 	for (i = 0; i < ARRAY_SIZE(options); i++) {
-		r = set_option(&c, &options[i], options[i].def, "default");
+		r = set_option(c, &options[i], options[i].def, "default");
 		if (r < 0)
 			return r;
 	}
 	for (i = 0; i < ARRAY_SIZE(options); i++) {
 		const char *v = getenv(options[i].env);
 		if (v) {
-			r = set_option(&c, &options[i], v, options[i].env);
+			r = set_option(c, &options[i], v, options[i].env);
 			if (r < 0)
 				return r;
 		}
 	}
 
 	for (i = 0; i < ARRAY_SIZE(options); i++) {
-		longopts[i].name = options[i].flag;
-		longopts[i].has_arg = options[i].kind == K_BOOL ? no_argument : required_argument;
-		longopts[i].flag = NULL;
-		longopts[i].val = 256 + (int)i;
+		if (!options[i].flag)
+			continue;
+		longopts[n].name = options[i].flag;
+		longopts[n].has_arg = options[i].kind == K_BOOL ? no_argument : required_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = 256 + (int)i;
+		n++;
 	}
-	longopts[i++] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[i++] = (struct option){ "version", no_argument, NULL, 'V' };
-	longopts[i] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 1;
 	for (;;) {
@@ -284,14 +476,14 @@ int config_parse(struct pyexec_config *cfg, int argc, char **argv)
 			printf("pyexecd %s\n"
 			       "processes: supervisor (root) -> http front (uid %u, no capabilities, "
 			       "seccomp) + spawner (root, builds jails) -> jailed child (host uid %u)\n",
-			       PYEXEC_VERSION, c.front_uid, c.sandbox_uid);
+			       PYEXEC_VERSION, c->front_uid, c->sandbox_uid);
 			return 1;
 		}
 		if (ch < 256 || ch >= 256 + (int)ARRAY_SIZE(options)) {
 			fprintf(stderr, "pyexecd: try --help\n");
 			return -EINVAL;
 		}
-		r = set_option(&c, &options[ch - 256], options[ch - 256].kind == K_BOOL ? "1" : optarg,
+		r = set_option(c, &options[ch - 256], options[ch - 256].kind == K_BOOL ? "1" : optarg,
 			       "flag");
 		if (r < 0)
 			return r;
@@ -300,11 +492,32 @@ int config_parse(struct pyexec_config *cfg, int argc, char **argv)
 		fprintf(stderr, "pyexecd: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	r = check_consistency(&c);
-	if (r < 0)
-		return r;
-	*cfg = c;
-	return 0;
+	if (c->api_keys_file[0]) {
+		r = load_keys_file(c);
+		if (r < 0)
+			return r;
+	}
+	return check_consistency(c);
+}
+
+int config_parse(struct pyexec_config *cfg, int argc, char **argv)
+{
+	struct pyexec_config c;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	r = parse_into(&c, argc, argv);
+	if (r == 0)
+		*cfg = c;
+	explicit_bzero(&c, sizeof(c));
+	return r;
+}
+
+void config_forget_secrets(struct pyexec_config *cfg)
+{
+	explicit_bzero(cfg->api_keys, sizeof(cfg->api_keys));
+	explicit_bzero(cfg->api_key_len, sizeof(cfg->api_key_len));
+	cfg->api_key_count = 0;
 }
 
 const char *config_mode_name(enum exec_mode mode)
@@ -312,20 +525,29 @@ const char *config_mode_name(enum exec_mode mode)
 	return mode == EXEC_MODE_WARM ? "warm" : "cold";
 }
 
+const char *config_cgroup_name(enum cgroup_want want)
+{
+	static const char *const names[] = { "auto", "v1", "v2", "none" };
+
+	return (unsigned)want < ARRAY_SIZE(names) ? names[want] : "auto";
+}
+
+/* Secrets appear only as a count. */
 void config_print_json(const struct pyexec_config *cfg, FILE *out)
 {
-	static const char *cg[] = { "auto", "v1", "v2", "none" };
 	fprintf(out,
 		"{\"bind\":\"%s\",\"port\":%u,\"slots\":%u,\"queue\":%u,\"timeout_default_ms\":%u,"
 		"\"timeout_max_ms\":%u,\"memory_default_bytes\":%llu,\"memory_max_bytes\":%llu,"
 		"\"max_script_bytes\":%llu,\"max_body_bytes\":%llu,\"max_output_bytes\":%llu,"
 		"\"max_result_bytes\":%llu,\"tmp_bytes\":%llu,\"pids_max\":%u,\"mode\":\"%s\","
-		"\"cgroup\":\"%s\",\"allow_no_cgroup\":%s,\"sandbox_uid\":%u,\"front_uid\":%u}",
+		"\"cgroup\":\"%s\",\"allow_no_cgroup\":%s,\"sandbox_uid\":%u,\"front_uid\":%u,"
+		"\"api_keys\":%u,\"metrics_auth\":%s}",
 		cfg->bind_address, cfg->port, cfg->slots, cfg->queue, cfg->timeout_default_ms,
 		cfg->timeout_max_ms, (unsigned long long)cfg->memory_default_bytes,
 		(unsigned long long)cfg->memory_max_bytes, (unsigned long long)cfg->max_script_bytes,
 		(unsigned long long)cfg->max_body_bytes, (unsigned long long)cfg->max_output_bytes,
 		(unsigned long long)cfg->max_result_bytes, (unsigned long long)cfg->tmp_bytes,
-		cfg->pids_max, config_mode_name(cfg->mode), cg[cfg->cgroup],
-		cfg->allow_no_cgroup ? "true" : "false", cfg->sandbox_uid, cfg->front_uid);
+		cfg->pids_max, config_mode_name(cfg->mode), config_cgroup_name(cfg->cgroup),
+		cfg->allow_no_cgroup ? "true" : "false", cfg->sandbox_uid, cfg->front_uid,
+		cfg->api_key_count, cfg->metrics_auth ? "true" : "false");
 }

@@ -14,6 +14,14 @@
 
 #include "util/macros.h"
 
+#ifndef PYEXEC_VERSION
+#define PYEXEC_VERSION "0.1.0"
+#endif
+
+/* API keys: at most this many, each 1..CONFIG_API_KEY_MAX bytes of printable ASCII, no spaces. */
+#define CONFIG_API_KEYS_MAX 64u
+#define CONFIG_API_KEY_MAX 256u
+
 enum exec_mode { EXEC_MODE_COLD = 0, EXEC_MODE_WARM = 1 };
 enum cgroup_want { CGROUP_WANT_AUTO = 0, CGROUP_WANT_V1, CGROUP_WANT_V2, CGROUP_WANT_NONE };
 
@@ -55,12 +63,26 @@ struct pyexec_config {
 	char python[256];   /* interpreter for cold mode */
 	char preload[512];  /* comma-separated modules the warm zygote imports */
 	bool debug_log;
+
+	/*
+	 * Authentication.  The keys are secrets: never logged or printed (the
+	 * effective-config line shows their count), and wiped from the
+	 * spawner's copy (config_forget_secrets()).  Each key is NUL-padded to
+	 * the full width, so they can be compared in constant time.
+	 * No keys: no authentication.
+	 */
+	char api_keys_file[256]; /* read by config_parse(), as root, before any fork */
+	bool metrics_auth;       /* GET /metrics needs a key too */
+	uint32_t api_key_count;
+	uint16_t api_key_len[CONFIG_API_KEYS_MAX];
+	char api_keys[CONFIG_API_KEYS_MAX][CONFIG_API_KEY_MAX + 1];
 };
 
 /*
- * Fills cfg from defaults, then the environment, then argv (flags win).
+ * Fills cfg from defaults, then the environment, then argv (flags win),
+ * then adds the keys of --api-keys-file to those of PYEXEC_API_KEYS.
  * Returns 0, 1 when --help or --version was handled (caller exits 0), or
- * -EINVAL after printing the problem to stderr.
+ * -EINVAL after printing the problem (never a key) to stderr.
  */
 int config_parse(struct pyexec_config *cfg, int argc, char **argv) _wur_;
 
@@ -68,3 +90,13 @@ int config_parse(struct pyexec_config *cfg, int argc, char **argv) _wur_;
 void config_print_json(const struct pyexec_config *cfg, FILE *out);
 
 const char *config_mode_name(enum exec_mode mode);
+
+/* "auto", "v1", "v2" or "none". */
+const char *config_cgroup_name(enum cgroup_want want);
+
+/*
+ * Zeroes the API keys in cfg (explicit_bzero) and sets their count to 0.
+ * For processes that must not hold them: the spawner, since every warm
+ * jail is a fork of it.
+ */
+void config_forget_secrets(struct pyexec_config *cfg);

@@ -230,6 +230,10 @@ static _Noreturn void child_main(const struct child_ctx *c)
 		child_fail(report, JAIL_STAGE_CGROUPNS, neg_errno());
 	if (sethostname("pyexec", 6) < 0 || setdomainname("pyexec", 6) < 0)
 		child_fail(report, JAIL_STAGE_HOSTNAME, neg_errno());
+	/* After the last unshare above: namespace creation is set to 0 here. */
+	r = jail_userns_limits(p->inotify_per_jail);
+	if (r < 0)
+		child_fail(report, JAIL_STAGE_USERNS_LIMITS, r);
 
 	/*
 	 * The spawner blocks SIGTERM/SIGINT/SIGHUP for its signalfd, and a

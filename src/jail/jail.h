@@ -31,6 +31,7 @@ struct jail_params {
 	uint32_t sandbox_gid;
 	uint64_t tmp_bytes;
 	uint32_t nofile;
+	uint32_t inotify_per_jail; /* this jail's share of the creator's inotify instances */
 	enum cgroup_want cgroup;
 	bool allow_no_cgroup;
 	const char *cgroup_name; /* the daemon's subtree, e.g. "pyexec-1234" */

@@ -39,6 +39,10 @@ int jail_rlimits_apply(const struct jail_rlimits *l)
 	r = lower(RLIMIT_MEMLOCK, 64 * 1024, 64 * 1024);
 	if (r < 0)
 		return r;
+	/* Pending signals are charged to the jail's creator too (userns.h): keep each jail's few. */
+	r = lower(RLIMIT_SIGPENDING, 512, 512);
+	if (r < 0)
+		return r;
 	if (l->nproc) {
 		r = lower(RLIMIT_NPROC, l->nproc, l->nproc);
 		if (r < 0)

@@ -19,6 +19,7 @@ static const char *const names[JAIL_STAGE__MAX] = {
 	[JAIL_STAGE_CGROUPNS] = "cgroup_namespace",
 	[JAIL_STAGE_HOSTNAME] = "hostname",
 	[JAIL_STAGE_NET] = "network",
+	[JAIL_STAGE_USERNS_LIMITS] = "userns_limits",
 	[JAIL_STAGE_RLIMITS] = "rlimits",
 	[JAIL_STAGE_FDS] = "fds",
 	[JAIL_STAGE_SETGROUPS] = "setgroups",

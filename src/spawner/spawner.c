@@ -771,6 +771,8 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 		.sandbox_gid = cfg->sandbox_gid,
 		.tmp_bytes = cfg->tmp_bytes,
 		.nofile = cfg->nofile_max,
+		/* 128 instances per uid by default, shared by all jails (userns.h): split them. */
+		.inotify_per_jail = MAX(1u, MIN(16u, 96u / (cfg->slots + cfg->pool + 1))),
 		.cgroup = cfg->cgroup,
 		.allow_no_cgroup = cfg->allow_no_cgroup,
 		.cgroup_name = subtree,
@@ -840,6 +842,12 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 	int rc = 0;
 	int r;
 
+	/*
+	 * The API keys are the front's alone, and every warm jail is a fork
+	 * of this process: our copy of them goes first.  cfg points at the
+	 * caller's (non-const) struct, duplicated into this process by fork().
+	 */
+	config_forget_secrets((struct pyexec_config *)cfg);
 	memset(&s, 0, sizeof(s));
 	s.beat_fd = beat_fd;
 	log_set_role("spawner");

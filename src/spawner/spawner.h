@@ -15,5 +15,7 @@
 /*
  * Runs until the front hangs up or SIGTERM; returns the process exit code.
  * beat_fd: the supervisor's heartbeat pipe (supervisor.h), or -1.
+ * Call it in a process of its own (a fork): it first wipes the API keys
+ * in *cfg (config_forget_secrets()), const notwithstanding.
  */
 int spawner_main(const struct pyexec_config *cfg, int front_sock, int beat_fd);

@@ -90,6 +90,7 @@ int main(void)
 		.sandbox_gid = 100000,
 		.tmp_bytes = 8 << 20,
 		.nofile = 64,
+		.inotify_per_jail = 8,
 		.cgroup = CGROUP_WANT_AUTO,
 		.allow_no_cgroup = true,
 	};
