@@ -41,8 +41,6 @@ mkdir -p $R
 mount -t 9p -o "ro,trans=virtio,version=9p2000.L,cache=loose,msize=$MSIZE" hostroot $R ||
 	error "cannot mount the host's / over 9p"
 [ -d "$R$OUT" ] || error "$OUT not found in the host share"
-mount -t 9p -o "trans=virtio,version=9p2000.L,cache=none,msize=$MSIZE" hostout "$R$OUT" ||
-	error "cannot mount the output share on $OUT"
 
 mount -t proc -o nosuid,nodev,noexec proc $R/proc || error "cannot mount proc in the new root"
 mount -t sysfs -o nosuid,nodev,noexec sysfs $R/sys || error "cannot mount sysfs in the new root"
@@ -59,7 +57,19 @@ ln -s /proc/self/fd/1 $R/dev/stdout
 ln -s /proc/self/fd/2 $R/dev/stderr
 mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666 devpts $R/dev/pts || error "cannot mount devpts"
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/dev/shm || error "cannot mount /dev/shm"
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/tmp || error "cannot mount /tmp"
+# A fresh /tmp would hide a repository checked out under the host's /tmp
+# (and the output share inside it): then keep the host's (read-only) one and
+# let the guest's scratch files go to the output share instead.
+case "$OUT" in
+/tmp/*) GUEST_TMP="$OUT/tmp" ;;
+*)
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/tmp || error "cannot mount /tmp"
+	GUEST_TMP=/tmp
+	;;
+esac
+mount -t 9p -o "trans=virtio,version=9p2000.L,cache=none,msize=$MSIZE" hostout "$R$OUT" ||
+	error "cannot mount the output share on $OUT"
+
 mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs $R/run || error "cannot mount /run"
 ip link set lo up || error "cannot bring up lo"
 hostname pyexec-vm
@@ -77,7 +87,7 @@ echo "PYEXEC_VM_START uptime=${uptime}s kernel=$(uname -r)"
 chroot . /usr/bin/env -i \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1 \
-	PYEXEC_VM=1 PYEXEC_VM_OUT="$OUT" \
+	PYEXEC_VM=1 PYEXEC_VM_OUT="$OUT" PYEXEC_VM_TMP="$GUEST_TMP" TMPDIR="$GUEST_TMP" \
 	/bin/bash "$OUT/cmd.sh" </dev/null
 rc=$?
 

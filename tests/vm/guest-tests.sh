@@ -83,7 +83,9 @@ finish() {
 # until TIMEOUT while the daemon ($dpid) lives.
 #   req NAME METHOD PATH BODY|'' TIMEOUT [FIELD...]
 mkdir -p "$out/responses"
-cat >/tmp/vmreq.py <<'PY'
+tmp=${PYEXEC_VM_TMP:-/tmp}
+mkdir -p "$tmp"
+cat >"$tmp/vmreq.py" <<'PY'
 import json, socket, sys, time
 
 name, method, port, path, body, timeout, daemon_pid, fields = (
@@ -158,7 +160,7 @@ PY
 req() {
 	local name=$1
 	shift
-	"$py" /tmp/vmreq.py "$out/responses/$name.json" "$1" "$port" "$2" "$3" "$4" "$dpid" "${@:5}"
+	"$py" "$tmp/vmreq.py" "$out/responses/$name.json" "$1" "$port" "$2" "$3" "$4" "$dpid" "${@:5}"
 }
 show() { # the response and the daemon log's tail, as TAP comments
 	{
@@ -255,7 +257,7 @@ fi
 # while we look at its directory.
 req sleeper POST /execute \
 	'{"script": "import time\ndef main():\n    time.sleep(4)\n    return 1", "memory": 100}' \
-	120 >/tmp/sleeper.out &
+	120 >"$tmp/sleeper.out" &
 spid=$!
 exec_dir=""
 for _ in $(seq 1 100); do
@@ -280,7 +282,7 @@ else
 	not_ok "a running execution's cgroup appears under $subtree with its process in it"
 fi
 wait "$spid"
-mapfile -t r </tmp/sleeper.out
+mapfile -t r <"$tmp/sleeper.out"
 check "the sleeping script then returns normally (status ${r[0]:-none})" [ "${r[0]:-}" = 200 ]
 
 # Forked children carry on with the loop: without a pids limit this is
