@@ -62,6 +62,7 @@ struct http_broker {
 	uint64_t last_id;
 	bool ready, dropped, draining;
 	bool abandoned; /* fail_all ran: results for unknown ids are late, not hostile */
+	uint64_t replacements; /* spawner sockets taken from the control socket */
 	struct ipc_hello hello;
 };
 
@@ -289,6 +290,7 @@ static void replace_spawner(struct http_broker *b, int fd)
 	pthread_mutex_lock(&b->lock);
 	old = b->sock;
 	b->sock = fd;
+	b->replacements++;
 	list = take_all_locked(b);
 	b->ready = false;
 	b->dropped = false;
@@ -502,6 +504,7 @@ void broker_get_status(struct http_broker *b, struct broker_status *st)
 	st->healthy = b->ready && !b->dropped;
 	st->draining = b->draining;
 	st->in_flight = b->in_flight;
+	st->spawner_restarts = b->replacements;
 	st->hello = b->hello;
 	pthread_mutex_unlock(&b->lock);
 }

@@ -51,7 +51,8 @@ struct broker_status {
 	bool healthy;  /* ... and has not been dropped */
 	bool draining; /* broker_drain() was called */
 	uint32_t in_flight;
-	struct ipc_hello hello; /* valid when ready */
+	uint64_t spawner_restarts; /* replacement spawners the supervisor handed over */
+	struct ipc_hello hello;    /* valid when ready */
 };
 
 /*

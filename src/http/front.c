@@ -21,6 +21,13 @@
  * Content-Type is not checked: the seeds always send application/json,
  * and a client that forgets the header gets the same answer rather than a
  * puzzling 415.
+ *
+ * Authentication (auth.h), when keys are configured, is decided on the
+ * headers, before any body byte is read: /execute always, /metrics with
+ * --metrics-auth; /health, /openapi.json and 404s never.  A refused request
+ * that brings a body is answered at once (MHD then drops the body and
+ * closes).  Metrics (metrics.h) are counted as requests complete and as
+ * executions are answered.
  */
 #include "http/front.h"
 
@@ -33,20 +40,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http/auth.h"
 #include "http/broker.h"
+#include "http/metrics.h"
+#include "http/openapi.h"
 #include "http/request.h"
+#include "http/request_id.h"
 #include "http/response.h"
+#include "http/route.h"
 #include "util/log.h"
 
 #define IDLE_TIMEOUT_S 30u        /* idle keep-alive / stalled upload */
 #define SHUTDOWN_GRACE_MS 5000u   /* on top of timeout_max_ms, for setup and teardown */
 #define SHUTDOWN_FLUSH_MS 2000u   /* for answers already resumed to reach their clients */
-#define REQUEST_ID_MAX 64u
 
 /* Sent when even an error body could not be built (out of memory). */
 static const char canned_500[] =
@@ -55,6 +65,7 @@ static const char canned_500[] =
 struct front {
 	const struct pyexec_config *cfg;
 	struct http_broker *broker;
+	struct http_metrics *metrics;
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when outstanding drops to 0 */
 	uint32_t outstanding; /* admitted executions whose request has not completed */
@@ -65,14 +76,6 @@ struct front {
 
 enum req_state { RQ_NEW, RQ_RECEIVING, RQ_WAITING, RQ_DONE, RQ_ANSWERED };
 
-enum route {
-	ROUTE_NOT_FOUND,
-	ROUTE_HEALTH,
-	ROUTE_HEALTH_METHOD, /* /health with a method other than GET/HEAD */
-	ROUTE_EXECUTE,
-	ROUTE_EXECUTE_METHOD, /* /execute with a method other than POST */
-};
-
 struct req {
 	struct front *f;
 	struct MHD_Connection *conn;
@@ -81,7 +84,9 @@ struct req {
 	char path[128];
 	struct timespec start, submitted, finished;
 	enum req_state state;
-	enum route route;
+	enum http_route route;
+	bool method_ok;
+	enum auth_verdict auth; /* AUTH_OK unless refused on the headers */
 	char *body;
 	size_t len, cap;
 	bool too_large, oom, admitted;
@@ -92,62 +97,45 @@ struct req {
 	const char *error_type;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static double ms_between(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-/* ---- request ids ---------------------------------------------------------- */
-
-static bool client_id_ok(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++) {
-		char c = s[n];
-		if (n >= REQUEST_ID_MAX)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return n > 0;
-}
-
-static void make_id(struct front *f, char *buf, size_t size)
-{
-	uint64_t v;
-
-	/*
-	 * getrandom() only fails before the kernel's pool is initialised
-	 * (early boot); a per-process counter mixed with the clock is still
-	 * unique enough to correlate log lines.
-	 */
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = (mono_ms() << 20) ^ atomic_fetch_add(&f->id_counter, 1) ^ f->pid;
-	(void)snprintf(buf, size, "%016llx", (unsigned long long)v);
-}
-
 /* ---- answering ------------------------------------------------------------ */
 
 /*
- * Queues resp (taking its body) with the common headers plus one optional
- * extra header.  Returns MHD's verdict; MHD_NO makes MHD close the connection.
+ * Queues r (and destroys our reference) with the common headers plus one
+ * optional extra header.  Returns MHD's verdict; MHD_NO makes MHD close
+ * the connection.
  */
+static enum MHD_Result queue_answer(struct req *rq, unsigned status, struct MHD_Response *r,
+				    const char *content_type, const char *hdr, const char *val)
+{
+	enum MHD_Result ret;
+
+	/* A header that fails to attach (out of memory) is not worth dropping the answer for. */
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	(void)MHD_add_response_header(r, "X-Request-Id", rq->id);
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hdr)
+		(void)MHD_add_response_header(r, hdr, val);
+	/* While draining, keep-alive would only invite requests we are about to refuse. */
+	if (atomic_load(&rq->f->draining))
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	rq->status = status;
+	rq->state = RQ_ANSWERED;
+	return ret;
+}
+
+/* Queues resp (taking its body) as JSON; see queue_answer(). */
 static enum MHD_Result send_resp(struct req *rq, struct response *resp, const char *hdr,
 				 const char *val)
 {
 	struct MHD_Response *r;
 	unsigned status = resp->status;
-	enum MHD_Result ret;
 
 	if (resp->body) {
 		r = MHD_create_response_from_buffer(resp->body_len, resp->body,
@@ -166,20 +154,7 @@ static enum MHD_Result send_resp(struct req *rq, struct response *resp, const ch
 		if (!r)
 			return MHD_NO;
 	}
-	/* A header that fails to attach (out of memory) is not worth dropping the answer for. */
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	(void)MHD_add_response_header(r, "X-Request-Id", rq->id);
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (hdr)
-		(void)MHD_add_response_header(r, hdr, val);
-	/* While draining, keep-alive would only invite requests we are about to refuse. */
-	if (atomic_load(&rq->f->draining))
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	ret = MHD_queue_response(rq->conn, status, r);
-	MHD_destroy_response(r);
-	rq->status = status;
-	rq->state = RQ_ANSWERED;
-	return ret;
+	return queue_answer(rq, status, r, "application/json", hdr, val);
 }
 
 static enum MHD_Result answer_error(struct req *rq, unsigned status, const char *type,
@@ -227,6 +202,65 @@ static enum MHD_Result answer_health(struct req *rq)
 	if (response_health(&h, &resp) < 0)
 		resp.body = NULL;
 	return send_resp(rq, &resp, NULL, NULL);
+}
+
+static enum MHD_Result answer_metrics(struct req *rq)
+{
+	static const char *const cg_versions[] = { "none", "v1", "v2" };
+	struct front *f = rq->f;
+	struct broker_status st;
+	struct metrics_gauges g;
+	struct MHD_Response *r;
+	char *text = NULL;
+	size_t len = 0;
+	uint32_t busy;
+
+	broker_get_status(f->broker, &st);
+	busy = MIN(st.in_flight, f->cfg->slots);
+	g = (struct metrics_gauges){
+		.slots_busy = busy,
+		.queue_depth = st.in_flight - busy,
+		.slots_total = f->cfg->slots,
+		.queue_max = f->cfg->queue,
+		.spawner_restarts = st.spawner_restarts,
+		.spawner_up = st.healthy,
+		.version = PYEXEC_VERSION,
+		/* What the spawner reports once it said hello; what was asked for until then. */
+		.mode = config_mode_name(st.ready ? (enum exec_mode)st.hello.mode : f->cfg->mode),
+		.cgroup = st.ready && st.hello.cgroup_version < ARRAY_SIZE(cg_versions)
+				  ? cg_versions[st.hello.cgroup_version]
+				  : config_cgroup_name(f->cfg->cgroup),
+	};
+	if (metrics_render(f->metrics, &g, &text, &len) < 0)
+		return answer_error(rq, 500, "internal_error", "Out of memory", NULL, NULL);
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	return queue_answer(rq, MHD_HTTP_OK, r, "text/plain; version=0.0.4; charset=utf-8", NULL,
+			    NULL);
+}
+
+static enum MHD_Result answer_openapi(struct req *rq)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		pyexec_openapi_json_len, (void *)pyexec_openapi_json, MHD_RESPMEM_PERSISTENT);
+
+	if (!r)
+		return MHD_NO;
+	return queue_answer(rq, MHD_HTTP_OK, r, "application/json", NULL, NULL);
+}
+
+static enum MHD_Result answer_unauthorized(struct req *rq)
+{
+	if (rq->auth == AUTH_INVALID)
+		return answer_error(rq, MHD_HTTP_UNAUTHORIZED, "unauthorized", "Invalid API key",
+				    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Bearer realm=\"pyexec\", error=\"invalid_token\"");
+	return answer_error(rq, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+			    "Authentication required: send Authorization: Bearer <API key>",
+			    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"pyexec\"");
 }
 
 /* ---- /execute ------------------------------------------------------------- */
@@ -284,6 +318,7 @@ static void on_done(void *cookie, struct response *resp, const struct ipc_result
 	struct req *rq = cookie;
 	struct front *f = rq->f;
 
+	metrics_count_execution(f->metrics, resp->body ? resp->error_type : "internal_error", res);
 	pthread_mutex_lock(&f->lock);
 	rq->resp = *resp;
 	if (res) {
@@ -370,48 +405,48 @@ static struct req *req_new(struct front *f, struct MHD_Connection *conn, const c
 	(void)snprintf(rq->method, sizeof(rq->method), "%s", method);
 	(void)snprintf(rq->path, sizeof(rq->path), "%s", url);
 	cid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-	if (cid && client_id_ok(cid))
+	if (cid && request_id_valid(cid))
 		(void)snprintf(rq->id, sizeof(rq->id), "%s", cid);
 	else
-		make_id(f, rq->id, sizeof(rq->id));
+		request_id_make(rq->id, sizeof(rq->id), atomic_fetch_add(&f->id_counter, 1) ^ f->pid);
 	return rq;
-}
-
-static enum route route_of(const char *url, const char *method)
-{
-	if (strcmp(url, "/health") == 0)
-		return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-				       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0
-			       ? ROUTE_HEALTH
-			       : ROUTE_HEALTH_METHOD;
-	if (strcmp(url, "/execute") == 0)
-		return strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? ROUTE_EXECUTE
-								 : ROUTE_EXECUTE_METHOD;
-	return ROUTE_NOT_FOUND;
 }
 
 /* The answer for a complete request (or one answered without its body). */
 static enum MHD_Result answer_route(struct req *rq)
 {
+	char msg[96];
+
+	if (rq->auth != AUTH_OK)
+		return answer_unauthorized(rq);
+	if (rq->route == ROUTE_OTHER)
+		return answer_error(rq, MHD_HTTP_NOT_FOUND, "not_found",
+				    "Not found; the endpoints are POST /execute, GET /health, "
+				    "GET /metrics and GET /openapi.json",
+				    NULL, NULL);
+	if (!rq->method_ok) {
+		(void)snprintf(msg, sizeof(msg), "Method not allowed on %s; use %s",
+			       route_name(rq->route), route_method(rq->route));
+		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", msg,
+				    MHD_HTTP_HEADER_ALLOW, route_allow(rq->route));
+	}
 	switch (rq->route) {
 	case ROUTE_EXECUTE:
 		return execute(rq);
 	case ROUTE_HEALTH:
 		return answer_health(rq);
-	case ROUTE_HEALTH_METHOD:
-		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-				    "Method not allowed on /health; use GET", MHD_HTTP_HEADER_ALLOW,
-				    "GET, HEAD");
-	case ROUTE_EXECUTE_METHOD:
-		return answer_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-				    "Method not allowed on /execute; use POST",
-				    MHD_HTTP_HEADER_ALLOW, "POST");
-	case ROUTE_NOT_FOUND:
+	case ROUTE_METRICS:
+		return answer_metrics(rq);
+	case ROUTE_OPENAPI:
 	default:
-		return answer_error(rq, MHD_HTTP_NOT_FOUND, "not_found",
-				    "Not found; the endpoints are POST /execute and GET /health",
-				    NULL, NULL);
+		return answer_openapi(rq);
 	}
+}
+
+/* Whether the route needs an API key (when keys are configured at all). */
+static bool route_protected(const struct pyexec_config *cfg, enum http_route route)
+{
+	return route == ROUTE_EXECUTE || (route == ROUTE_METRICS && cfg->metrics_auth);
 }
 
 /* Content-Length as a number; false when absent or not a number. */
@@ -444,10 +479,17 @@ static enum MHD_Result on_headers(struct req *rq, const char *url, const char *m
 			MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_TRANSFER_ENCODING);
 
-	rq->route = route_of(url, method);
-	if (rq->route == ROUTE_EXECUTE && has_len && n > f->cfg->max_body_bytes)
+	rq->route = route_find(url);
+	rq->method_ok = route_method_ok(rq->route, method);
+	if (route_protected(f->cfg, rq->route))
+		rq->auth = auth_check(f->cfg, MHD_lookup_connection_value(
+						      rq->conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_AUTHORIZATION));
+	if (rq->auth != AUTH_OK && has_body)
+		return answer_unauthorized(rq);
+	if (rq->route == ROUTE_EXECUTE && rq->method_ok && has_len && n > f->cfg->max_body_bytes)
 		return answer_too_large(rq);
-	if (rq->route != ROUTE_EXECUTE && has_body)
+	if ((rq->route != ROUTE_EXECUTE || !rq->method_ok) && has_body)
 		return answer_route(rq);
 	rq->state = RQ_RECEIVING;
 	return MHD_YES;
@@ -473,7 +515,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	switch (rq->state) {
 	case RQ_RECEIVING:
 		if (*upload_size > 0) {
-			if (rq->route == ROUTE_EXECUTE)
+			if (rq->route == ROUTE_EXECUTE && rq->method_ok)
 				body_append(rq, upload_data, *upload_size);
 			*upload_size = 0;
 			return MHD_YES;
@@ -550,6 +592,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn _unused_, void *
 	if (!rq)
 		return;
 	log_request(rq, toe);
+	if (rq->status != 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		metrics_count_request(f->metrics, rq->route, rq->status,
+				      (uint64_t)(ms_between(&rq->start, &now) * 1000.0));
+	}
 	if (rq->admitted) {
 		pthread_mutex_lock(&f->lock);
 		if (--f->outstanding == 0)
@@ -608,9 +657,14 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 	f->uid = (uint32_t)getuid();
 	atomic_init(&f->draining, false);
 	atomic_init(&f->id_counter, 0);
-	r = -pthread_mutex_init(&f->lock, NULL);
+	r = metrics_new(&f->metrics);
 	if (r < 0)
 		return r;
+	r = -pthread_mutex_init(&f->lock, NULL);
+	if (r < 0) {
+		metrics_free(TAKE_PTR(f->metrics));
+		return r;
+	}
 	r = -pthread_condattr_init(&ca);
 	if (r == 0) {
 		r = -pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -618,8 +672,10 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 			r = -pthread_cond_init(&f->idle, &ca);
 		pthread_condattr_destroy(&ca);
 	}
-	if (r < 0)
+	if (r < 0) {
 		pthread_mutex_destroy(&f->lock);
+		metrics_free(TAKE_PTR(f->metrics));
+	}
 	return r;
 }
 
@@ -735,6 +791,7 @@ out_broker:
 out_front:
 	pthread_cond_destroy(&f.idle);
 	pthread_mutex_destroy(&f.lock);
+	metrics_free(f.metrics);
 out_mask:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;

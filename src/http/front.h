@@ -5,12 +5,16 @@
  * Python and holds no privilege, so a bug here exposes no more than the
  * front's own uid.
  *
- * Routes:
- *   GET|HEAD /health   answered at once from the front's own state
- *   POST /execute      validated, then run in the sandbox
+ * Routes (http/route.h):
+ *   GET|HEAD /health        answered at once from the front's own state
+ *   POST /execute           validated, then run in the sandbox
+ *   GET|HEAD /metrics       Prometheus text format (http/metrics.h)
+ *   GET|HEAD /openapi.json  the API's OpenAPI 3 description (docs/openapi.json)
  *   other paths 404, other methods on those paths 405 (with Allow)
- * Every answer is JSON with Content-Type application/json and carries
- * X-Request-Id.
+ * With API keys configured, /execute (and /metrics with --metrics-auth)
+ * answer 401 with WWW-Authenticate unless the request carries
+ * "Authorization: Bearer <key>".  Every answer but /metrics is JSON with
+ * Content-Type application/json; every answer carries X-Request-Id.
  */
 #pragma once
 
