@@ -71,6 +71,8 @@ static const struct opt options[] = {
 	  "wall-clock timeout when the request gives none (s)" },
 	{ "timeout-max", "PYEXEC_TIMEOUT_MAX", K_SEC, F(timeout_max_ms), "300", 0.001, 3600,
 	  "largest timeout a request may ask for (s)" },
+	{ "shutdown-grace", "PYEXEC_SHUTDOWN_GRACE", K_SEC, F(shutdown_grace_ms), "10", 0.1, 3600,
+	  "on SIGTERM, how long in-flight executions may still run (s)" },
 	{ "memory-default", "PYEXEC_MEMORY_DEFAULT", K_MB, F(memory_default_bytes), "128", 16, 1 << 20,
 	  "memory limit when the request gives none (MB)" },
 	{ "memory-min", "PYEXEC_MEMORY_MIN", K_MB, F(memory_min_bytes), "16", 1, 1 << 20,

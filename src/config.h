@@ -42,6 +42,7 @@ struct pyexec_config {
 	/* per-execution limits: defaults and maxima for the request fields */
 	uint32_t timeout_default_ms;
 	uint32_t timeout_max_ms;
+	uint32_t shutdown_grace_ms; /* SIGTERM: in-flight work gets this long, then 503 + kill */
 	uint64_t memory_default_bytes;
 	uint64_t memory_min_bytes;
 	uint64_t memory_max_bytes;

@@ -55,7 +55,6 @@
 #include "util/log.h"
 
 #define IDLE_TIMEOUT_S 30u        /* idle keep-alive / stalled upload */
-#define SHUTDOWN_GRACE_MS 5000u   /* on top of timeout_max_ms, for setup and teardown */
 #define SHUTDOWN_FLUSH_MS 2000u   /* for answers already resumed to reach their clients */
 
 /* Sent when even an error body could not be built (out of memory). */
@@ -681,7 +680,8 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 
 static void front_shutdown(struct front *f, struct MHD_Daemon *d, int *mhd_fd)
 {
-	uint64_t grace = (uint64_t)f->cfg->timeout_max_ms + SHUTDOWN_GRACE_MS;
+	/* Platforms give a fixed time between SIGTERM and SIGKILL (Cloud Run: 10 s). */
+	uint64_t grace = f->cfg->shutdown_grace_ms;
 	MHD_socket q;
 
 	atomic_store(&f->draining, true);

@@ -79,3 +79,32 @@ def test_sigterm_drains_in_flight_work(start_daemon):
     assert d.proc.returncode == 0
     d.returncode = d.proc.returncode  # stopped here, not by the fixture
     assert not u.cgroup_dirs_named(d.pid)
+
+
+def test_sigterm_grace_period_then_kill(start_daemon):
+    """Past --shutdown-grace the daemon answers what still runs with 503,
+    kills it, and exits 0 with nothing left behind."""
+    d = start_daemon(["--slots", "1", "--queue", "2", "--shutdown-grace", "1"])
+    box = {}
+
+    def slow():
+        box["r"] = d.client.execute("import time\ndef main():\n    time.sleep(30)\n    return 1\n",
+                                    timeout=60, http_timeout=60)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.8)
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    t.join(30)
+    r = box["r"]
+    assert r.status_code == 503, r.text[:300]
+    d.proc.wait(20)
+    assert d.proc.returncode == 0
+    assert time.monotonic() - t0 < 10
+    d.returncode = d.proc.returncode
+    deadline = time.monotonic() + 5
+    while u.uid_processes(u.SANDBOX_UID) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not u.uid_processes(u.SANDBOX_UID)
+    assert not u.cgroup_dirs_named(d.pid)
