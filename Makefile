@@ -170,7 +170,7 @@ FUZZ_CFLAGS := -std=gnu17 -g -O1 $(WARN) -Wno-cast-align -D_GNU_SOURCE -Isrc -It
 	$(FUZZ_SAN) $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lm
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,src/config.c src/http/request.c \
-	src/http/response.c src/http/runner_doc.c src/ipc/proto.c src/jail/stage.c src/util/utf8.c \
+	src/http/response.c src/http/runner_doc.c src/ipc/proto.c src/jail/stage.c src/util/utf8.c src/util/fd.c \
 	tests/fuzz/fuzz_common.c)
 FUZZ_RUN_FLAGS := -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 

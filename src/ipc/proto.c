@@ -106,40 +106,12 @@ int ipc_validate(const void *buf, size_t len, bool has_fd, const struct ipc_limi
 int ipc_send(int sock, union ipc_msg *msg, int fd)
 {
 	size_t len = ipc_msg_size(msg->h.type);
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov;
-	struct msghdr mh;
-	ssize_t n;
 
 	if (len == 0)
 		return -EINVAL;
 	msg->h.magic = IPC_MAGIC;
 	msg->h.version = IPC_VERSION;
-
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = msg;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-		memset(control, 0, sizeof(control));
-		mh.msg_control = control;
-		mh.msg_controllen = sizeof(control);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	do {
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return neg_errno();
-	if ((size_t)n != len)
-		return -EMSGSIZE;
-	return 0;
+	return fd_send_with_fd(sock, msg, len, fd, 0);
 }
 
 int ipc_recv(int sock, const struct ipc_limits *lim, union ipc_msg *msg, int *fd_out)

@@ -442,25 +442,15 @@ out:
 /* Hands a pre-built jail its request: the request's memory limit, then the script. */
 static int pool_assign(struct execution *p, struct execution *e)
 {
-	char control[CMSG_SPACE(sizeof(int))];
 	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1 };
-	struct iovec iov = { .iov_base = &go, .iov_len = sizeof(go) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-			     .msg_controllen = sizeof(control) };
-	struct cmsghdr *cm;
 	int r;
 
 	r = jail_proc_set_memory(p->proc, e->memory_bytes);
 	if (r < 0)
 		return r;
-	memset(control, 0, sizeof(control));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &e->script_fd, sizeof(int));
-	if (sendmsg(p->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(go))
-		return neg_errno();
+	r = fd_send_with_fd(p->ctl_fd, &go, sizeof(go), e->script_fd, MSG_DONTWAIT);
+	if (r < 0)
+		return r;
 	/* The jail now owns everything p held. */
 	e->proc = TAKE_PTR(p->proc);
 	e->host_offset = p->host_offset;

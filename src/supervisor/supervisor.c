@@ -399,22 +399,7 @@ static int start_spawner(struct supervisor *s, int *front_end)
 /* One byte plus the new spawner socket, to the front's broker. */
 static int hand_to_front(struct supervisor *s, int fd)
 {
-	char control[CMSG_SPACE(sizeof(int))];
-	char byte = 'S';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-			     .msg_controllen = sizeof(control) };
-	struct cmsghdr *cm;
-
-	memset(control, 0, sizeof(control));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(s->ctl, &mh, MSG_NOSIGNAL) != 1)
-		return neg_errno();
-	return 0;
+	return fd_send_with_fd(s->ctl, "S", 1, fd, 0);
 }
 
 static bool may_restart(struct supervisor *s)

@@ -32,6 +32,13 @@ int fd_check_sealed(int fd, uint64_t expected_size) _wur_;
 /* Reads the whole content of a sealed memfd of known size into a new buffer. */
 int fd_read_sealed(int fd, uint64_t size, char **out) _wur_;
 
+/*
+ * One sendmsg(2) of buf[0..len) with fd attached (SCM_RIGHTS) when fd >= 0;
+ * flags are sendmsg's (MSG_NOSIGNAL is always added).  0, -EMSGSIZE on a
+ * short send, or -errno.
+ */
+int fd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags) _wur_;
+
 int fd_set_nonblock(int fd) _wur_;
 
 /* Makes every fd >= from_fd close on exec, or closes them (close_range). */
