@@ -189,6 +189,41 @@ def _syntax_error(exc):
         str(exc) if isinstance(exc, ValueError) else "script is too deeply nested to compile"))
 
 
+# The opcodes that bind a module-level name, and the prefix widening an
+# argument.  Hard-wired for 3.11 (Debian 12's python3; tests/runner checks them
+# against the opcode module), whose import would cost a cold start more than
+# the rest of the check.
+if sys.version_info[:2] == (3, 11):
+    _STORE_OPS, _EXTENDED_ARG = (90, 97), 144  # STORE_NAME, STORE_GLOBAL
+else:
+    import opcode
+    _STORE_OPS = (opcode.opmap["STORE_NAME"], opcode.opmap["STORE_GLOBAL"])
+    _EXTENDED_ARG = opcode.EXTENDED_ARG
+    del opcode
+
+
+def _stores_main(code, index):
+    raw = code.co_code
+    if index < 256:
+        # Each instruction is two bytes, opcode then argument; a match must
+        # start on an instruction and not be the low byte of a wider one.
+        for op in _STORE_OPS:
+            pair = bytes((op, index))
+            at = raw.find(pair)
+            while at >= 0:
+                if at % 2 == 0 and (at == 0 or raw[at - 2] != _EXTENDED_ARG):
+                    return True
+                at = raw.find(pair, at + 1)
+        return False
+    wide = 0
+    for at in range(0, len(raw), 2):
+        op, arg = raw[at], raw[at + 1] | wide
+        if op in _STORE_OPS and arg == index:
+            return True
+        wide = arg << 8 if op == _EXTENDED_ARG else 0
+    return False
+
+
 def _names(target):
     # Attributes and subscripts bind no module-level name (and *main a list).
     if isinstance(target, _ast.Name):
@@ -198,9 +233,7 @@ def _names(target):
     return []
 
 
-def _binds_main(body):
-    # Static, so that a script without main() is rejected before any of it
-    # runs; binding main through globals() or exec() is not seen.
+def _ast_binds_main(body):
     for node in body:
         names, blocks = [], []
         if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
@@ -221,9 +254,27 @@ def _binds_main(body):
             blocks = [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
         elif isinstance(node, (_ast.With, _ast.AsyncWith)):
             blocks = [node.body]
-        if "main" in names or any(_binds_main(block) for block in blocks):
+        if "main" in names or any(_ast_binds_main(block) for block in blocks):
             return True
     return False
+
+
+def _binds_main(code, source):
+    # Static, so that a script without main() is rejected before any of it
+    # runs; binding main through globals() or exec() is not seen.  First the
+    # bytecode: some instruction of the module-level code (not of a function
+    # or class body) stores the name main.  That spares building the AST as
+    # Python objects, which in a warm child costs more than running a small
+    # script.  The compiler drops unreachable statements (after a top-level
+    # raise) but keeps their names, so a name without a store is settled by
+    # the AST: such a script gets the error it really runs into.
+    names = code.co_names
+    if "main" not in names:
+        return False
+    if _stores_main(code, names.index("main")):
+        return True
+    return _ast_binds_main(compile(source, _SCRIPT, "exec", _ast.PyCF_ONLY_AST,
+                                   dont_inherit=True).body)
 
 
 def _read_script():
@@ -252,14 +303,17 @@ def _setup_streams():
 
 def _reseed():
     # Forked children inherit the zygote's PRNG states, and would all draw
-    # the same numbers.  Modules imported later seed themselves from the OS.
-    rnd = _modules.get("random")
-    if rnd is not None:
-        rnd.seed(int.from_bytes(_urandom(32), "big"))
+    # the same numbers.  random reseeds itself from the OS in every child
+    # (random.py registers an at-fork hook, which PyOS_AfterFork_Child runs);
+    # numpy's legacy global generator does not.  A whole MT19937 key from
+    # the OS: full entropy, and cheaper in a fresh child than seed() (whose
+    # sequence path touches some 190 zygote pages against 80).  Modules
+    # imported later seed themselves.
     np_random = _modules.get("numpy.random")
-    if np_random is not None:
-        # The legacy seed takes 32-bit words; several give more entropy.
-        np_random.seed([int.from_bytes(_urandom(4), "big") for _ in range(8)])
+    numpy = _modules.get("numpy")
+    if np_random is not None and numpy is not None:
+        key = numpy.frombuffer(_urandom(624 * 4), dtype=numpy.uint32)
+        np_random.set_state(("MT19937", key, 624))
 
 
 def _serialize(value):
@@ -292,19 +346,19 @@ def _serialize(value):
 def _execute():
     data = _read_script()
     _setup_streams()
+    # Tolerate the BOM some editors put at the start.  Stripped by hand: the
+    # utf-8-sig codec is a module of its own, imported anew in every warm child.
+    bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0
     try:
-        # utf-8-sig: tolerate the BOM some editors put at the start.
-        source = str(data, "utf-8-sig")
+        source = str(memoryview(data)[bom:], "utf-8")
     except UnicodeDecodeError as exc:
         return _error("invalid_encoding", "Script is not valid UTF-8 (%s at byte %d)"
-                      % (exc.reason, exc.start))
+                      % (exc.reason, exc.start + bom))
     try:
-        tree = compile(source, _SCRIPT, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
-        # Also catches what only the compiler rejects ('return' outside def).
-        code = compile(tree, _SCRIPT, "exec", dont_inherit=True)
+        code = compile(source, _SCRIPT, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         return _syntax_error(exc)
-    if not _binds_main(tree.body):
+    if not _binds_main(code, source):
         return _error("missing_main", _MISSING_MAIN)
 
     # Mimic `python script.py`: the script is __main__ (so pickle and
@@ -376,8 +430,10 @@ def run(warm=False):
                 _reseed()
                 # A fresh python3 maps SIGINT to KeyboardInterrupt; the
                 # embedded zygote was started without its signal handlers.
-                import signal
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                # _signal, not signal: its enum wrappers cost a warm child
+                # some 50 page copies.
+                import _signal
+                _signal.signal(_signal.SIGINT, _signal.default_int_handler)
             doc = _execute()
         except MemoryError:
             doc = _MEMORY_DOC

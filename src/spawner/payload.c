@@ -20,6 +20,8 @@
  */
 #include "spawner/payload.h"
 
+#include "spawner/forkmem.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,7 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 		if (putenv(p->envp[i]) != 0)
 			return -ENOMEM;
 
+	forkmem_before_python();
 	PyConfig_InitIsolatedConfig(&pc);
 	pc.write_bytecode = 0;
 	pc.install_signal_handlers = 0;

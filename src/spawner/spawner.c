@@ -32,6 +32,7 @@
 
 #include "ipc/proto.h"
 #include "jail/jail.h"
+#include "spawner/forkmem.h"
 #include "spawner/payload.h"
 #include "supervisor/supervisor.h"
 #include "util/fd.h"
@@ -85,6 +86,8 @@ struct spawner {
 	struct execution *queue_head, *queue_tail;
 	uint32_t queued, running;
 	uint64_t seq;
+	uint64_t seq_at_check; /* warm: s->seq when the zygote's huge pages were last checked */
+	size_t huge_bytes;     /* warm: the zygote's huge-page bytes after the last collapse */
 	uint64_t executions, setup_failures;
 	bool stopping;
 };
@@ -727,6 +730,58 @@ static void shutdown_all(struct spawner *s)
 		execution_free(s->pool[--s->npool]);
 }
 
+static void log_zygote_memory(const struct forkmem_stats *st, uint64_t took_us)
+{
+	char anon[32], huge[32], before[32], took[32];
+
+	snprintf(before, sizeof(before), "%zu", st->huge_before >> 10);
+	snprintf(anon, sizeof(anon), "%zu", st->anon_bytes >> 10);
+	snprintf(huge, sizeof(huge), "%zu", st->huge_bytes >> 10);
+	snprintf(took, sizeof(took), "%" PRIu64, took_us);
+	log_event(st->error ? LOG_INFO : LOG_DEBUG, "zygote_memory", "anon_kb", anon, "huge_kb",
+		  huge, "huge_kb_before", before, "took_us", took, "collapse_error", st->error ? strerror(-st->error) : "",
+		  NULL);
+}
+
+/* Huge pages for the zygote's memory: see forkmem.h.  Logged, never fatal. */
+static void prepare_zygote_memory(struct spawner *s)
+{
+	struct forkmem_stats st;
+	uint64_t t0 = time_now_us();
+
+	forkmem_after_preload(&st);
+	s->huge_bytes = st.huge_bytes;
+	log_zygote_memory(&st, time_now_us() - t0);
+}
+
+/*
+ * The zygote's huge pages stay whole as long as nothing writes to them
+ * (forkmem.c fences the heap for that).  Should something split them all
+ * the same, every so many forks, when nothing runs (or after many more if
+ * something always does), collapse them again: some milliseconds.
+ */
+#define COLLAPSE_CHECK_IDLE 64
+#define COLLAPSE_CHECK_BUSY 1024
+
+static void maintain_zygote_memory(struct spawner *s)
+{
+	uint64_t forks = s->seq - s->seq_at_check;
+	struct forkmem_stats st;
+	uint64_t t0;
+
+	if (s->cfg->mode != EXEC_MODE_WARM || s->stopping)
+		return;
+	if (forks < COLLAPSE_CHECK_IDLE || (s->running > 0 && forks < COLLAPSE_CHECK_BUSY))
+		return;
+	s->seq_at_check = s->seq;
+	if (forkmem_huge_bytes() + (2u << 20) > s->huge_bytes)
+		return;
+	t0 = time_now_us();
+	forkmem_collapse(&st);
+	s->huge_bytes = st.huge_bytes;
+	log_zygote_memory(&st, time_now_us() - t0);
+}
+
 static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 {
 	char subtree[64];
@@ -780,6 +835,8 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	}
 	/* Every warm jail is a fork of us: it must not find our argv or environment in /proc/1. */
 	proctitle_wipe(cfg->mode == EXEC_MODE_WARM ? "pyexec-zygote" : "pyexec-spawner");
+	if (cfg->mode == EXEC_MODE_WARM)
+		prepare_zygote_memory(s);
 	r = self_test(s, &why);
 	if (r < 0) {
 		log_event(LOG_ERROR, "sandbox_self_test_failed", "stage", why, "error", strerror(-r),
@@ -926,6 +983,7 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 		} else {
 			start_next(&s);
 			pool_fill(&s);
+			maintain_zygote_memory(&s);
 		}
 	}
 

@@ -52,6 +52,7 @@ struct supervisor {
 	size_t linelen;
 	char *dirs[MAX_DIRS]; /* cgroup subtrees the current spawner reported */
 	size_t ndirs;
+	size_t dirs_removed; /* subtrees cleaned after spawners, for the final log line */
 	uint64_t window_start;
 	unsigned restarts_in_window;
 	unsigned long restarts;
@@ -232,9 +233,32 @@ static void empty_cgroup(const char *dir)
 	}
 }
 
+/* rmdir, waiting out EBUSY for about a second; 0 or -errno (ENOENT counts as gone). */
+static int rmdir_patiently(const char *dir)
+{
+	for (int k = 0;; k++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || k >= 100)
+			return -errno;
+		usleep(10000);
+	}
+}
+
+static void remove_leftover_dir(const char *dir)
+{
+	int r;
+
+	empty_cgroup(dir);
+	r = rmdir_patiently(dir);
+	if (r < 0)
+		log_event(LOG_ERROR, "cgroup_leftover", "path", dir, "error", strerror(-r), NULL);
+}
+
 /*
  * Removes what a dead spawner left: execution directories below each
  * subtree it reported, the subtree, and a v2 "-daemon" leaf beside it.
+ * What cannot be removed is logged: it would be a leak.
  */
 static void remove_leftovers(struct supervisor *s)
 {
@@ -248,17 +272,15 @@ static void remove_leftovers(struct supervisor *s)
 				if (de->d_type != DT_DIR || de->d_name[0] == '.')
 					continue;
 				snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-				empty_cgroup(sub);
-				for (int k = 0; k < 100 && rmdir(sub) < 0 && errno == EBUSY; k++)
-					usleep(10000);
+				remove_leftover_dir(sub);
 			}
 			closedir(d);
 		}
-		for (int k = 0; k < 100 && rmdir(dir) < 0 && errno == EBUSY; k++)
-			usleep(10000);
+		remove_leftover_dir(dir);
 		snprintf(sub, sizeof(sub), "%s-daemon", dir);
 		(void)rmdir(sub);
 	}
+	s->dirs_removed += s->ndirs;
 	forget_dirs(s);
 }
 
@@ -565,6 +587,6 @@ int supervisor_main(const struct pyexec_config *cfg)
 	if (s.beat_fd >= 0)
 		close(s.beat_fd);
 	close(sigfd);
-	log_event(LOG_INFO, "stopped", NULL);
+	log_num(LOG_INFO, "stopped", "cgroup_subtrees_checked", (long)s.dirs_removed);
 	return rc;
 }

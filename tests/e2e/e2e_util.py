@@ -262,6 +262,23 @@ def cgroup_dirs_named(pid):
     return sorted(out)
 
 
+def describe_cgroup_dirs(dirs):
+    """What a leftover cgroup directory holds: its sub-directories and the
+    processes listed in each, to tell a leaked process from a missed rmdir."""
+    lines = []
+    for top in dirs:
+        for root, dnames, _ in os.walk(top):
+            procs = (_read(os.path.join(root, "cgroup.procs")) or "").split()
+            lines.append("  %s: %d sub-directories, processes %s"
+                         % (root, len(dnames), procs or "none"))
+            for pid in procs:
+                status = _read("/proc/%s/status" % pid) or ""
+                state = re.search(r"^State:\s+(.*)$", status, re.M)
+                lines.append("    pid %s %s %s" % (pid, _read("/proc/%s/comm" % pid) or "?",
+                                                 state.group(1) if state else "?"))
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------
 # talking to a daemon
 
@@ -509,7 +526,8 @@ class Daemon:
         if tmp_new:
             problems.append("%s left /tmp entries %s" % (self.name, tmp_new))
         if cgs:
-            problems.append("%s left cgroup directories %s" % (self.name, cgs))
+            problems.append("%s left cgroup directories %s\n%s"
+                            % (self.name, cgs, describe_cgroup_dirs(cgs)))
         self.log.close()
         self.out.close()
         return problems

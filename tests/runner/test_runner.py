@@ -274,6 +274,12 @@ def test_invalid_encoding():
     assert "UTF-8" in doc["error"]
 
 
+def test_invalid_encoding_offset_counts_the_bom():
+    script = b"\xef\xbb\xbfdef main():\n    return '\xff'\n"
+    doc = run_cold(script).error("invalid_encoding")
+    assert doc["error"].endswith("at byte %d)" % script.index(b"\xff")), doc["error"]
+
+
 def test_syntax_error_reports_line_and_column():
     script = "x = 1\ndef main(:\n    return 1\n"
     with pytest.raises(SyntaxError) as expected:
@@ -300,6 +306,9 @@ def test_other_syntax_errors(script):
     "class C:\n    def main(self):\n        return 1\n",
     "main: int\n",
     "import os.path as mainly\n",
+    "import os\nos.main = 1\n",                      # an attribute, not a name
+    "print(main)\n",                                 # used, never bound
+    "".join("v%d = 0\n" % i for i in range(300)) + "print(main)\n",
 ])
 def test_missing_main(script):
     out = run_cold(script)
@@ -317,9 +326,22 @@ def test_missing_main(script):
      "            return 5\n", 5),
     ("from builtins import list as main\n", []),
     ("main, other = (lambda: 6), None\n", 6),
+    ("for main in [lambda: 7]:\n    pass\n", 7),
+    ("global main\nmain = lambda: 8\n", 8),
+    # "main" past the 256th name: its store carries an EXTENDED_ARG prefix
+    ("".join("v%d = 0\n" % i for i in range(300)) + "def main():\n    return 9\n", 9),
 ])
 def test_main_bindings_accepted(script, expected):
     assert run_cold(script).result() == expected
+
+
+def test_store_opcodes_match_this_python():
+    # The runner hard-wires them for 3.11 rather than import opcode.
+    import opcode
+    ns = {}
+    exec(compile(SOURCE, "runner", "exec"), ns)
+    assert ns["_STORE_OPS"] == (opcode.opmap["STORE_NAME"], opcode.opmap["STORE_GLOBAL"])
+    assert ns["_EXTENDED_ARG"] == opcode.EXTENDED_ARG
 
 
 def test_main_deleted_at_runtime():
