@@ -12,6 +12,10 @@ default ../shared/seeds beside the repository).
 `daemon`/`client` are one session-wide daemon (--slots 2 --queue 8);
 `start_daemon(args)` starts a separate one with custom flags for one test;
 `no_leaks` checks the host after a test for anything an execution left behind.
+
+Every response a test receives is checked against docs/openapi.json
+(openapi_check.py); a non-conforming one fails the test that received it, and
+the session ends with a one-line count of the responses checked.
 """
 
 import os
@@ -19,6 +23,7 @@ import os
 import pytest
 
 import e2e_util as u
+import openapi_check
 
 _session = {}
 
@@ -77,6 +82,17 @@ def start_daemon(tmp_path):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
+    # responses that did not conform during this phase: the error was raised
+    # where each was received, but a helper thread or the test may have caught it
+    bad = openapi_check.take_failures()
+    if bad:
+        text = "\n".join("\n".join(errs) for errs in bad)
+        if not rep.failed:
+            rep.outcome = "failed"
+            rep.longrepr = "%d response(s) did not conform to docs/openapi.json:\n%s" % (
+                len(bad), text)
+        else:
+            rep.sections.append(("openapi conformance", text))
     d = _session.get("daemon")
     if rep.failed and d is not None:
         rep.sections.append(("session daemon log", d.log_tail(25)))
@@ -84,3 +100,10 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_report_header(config):
     return "pyexecd: %s (mode %s, exists: %s)" % (u.PYEXECD, u.MODE, os.path.exists(u.PYEXECD))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.option.verbose > 0:  # -v: each (method, path, status) and its count
+        for (method, path, status), n in sorted(openapi_check.counts.items()):
+            terminalreporter.write_line("openapi: %5d  %s %s -> %d" % (n, method, path, status))
+    terminalreporter.write_line(openapi_check.summary())

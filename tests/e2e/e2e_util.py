@@ -16,6 +16,8 @@ import time
 
 import requests
 
+import openapi_check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
@@ -296,7 +298,17 @@ class Client:
         return self.base_url + path
 
     def request(self, method, path, timeout=HTTP_TIMEOUT, **kw):
-        return requests.request(method, self.url(path), timeout=timeout, **kw)
+        """Every answer is checked against docs/openapi.json (openapi_check)."""
+        r = requests.request(method, self.url(path), timeout=timeout, **kw)
+        openapi_check.check_requests_response(r)
+        return r
+
+    def session(self):
+        """A requests.Session (one keep-alive connection) whose answers are
+        checked against docs/openapi.json as Client.request's are."""
+        s = requests.Session()
+        s.hooks["response"].append(openapi_check.check_requests_response)
+        return s
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

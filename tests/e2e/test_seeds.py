@@ -19,6 +19,7 @@ import subprocess
 import pytest
 
 import e2e_util as u
+import openapi_check as oc
 
 MISSING_MAIN = "Validation error: Script must contain a main() function"
 
@@ -295,12 +296,18 @@ def _localize(cmd, base_url):
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
 @pytest.mark.parametrize("ident,doc,cmd,check", CURL, ids=[c[0] for c in CURL])
 def test_curl_example_via_curl(client, tmp_path, ident, doc, cmd, check):
-    out = tmp_path / "out.json"
+    out, hdrs = tmp_path / "out.json", tmp_path / "headers"
     local = _localize(cmd, client.base_url)
-    local = local.replace("curl ", "curl -sS -o %s -w '%%{http_code}' " % shlex.quote(str(out)), 1)
+    local = local.replace("curl ", "curl -sS -o %s -D %s -w '%%{http_code} %%{method} %%{url_effective}' "
+                          % (shlex.quote(str(out)), shlex.quote(str(hdrs))), 1)
     p = subprocess.run(["bash", "-c", local], capture_output=True, timeout=60, text=True)
     assert p.returncode == 0, "curl failed (%d): %s\n%s" % (p.returncode, p.stderr, local)
-    status = int(p.stdout.strip())
+    code, method, url = p.stdout.split()
+    status = int(code)
+    # the answer as curl received it, checked against docs/openapi.json
+    parsed = oc.parse_http_head(hdrs.read_bytes())
+    assert parsed and parsed[0] == status, (status, hdrs.read_bytes()[:500])
+    oc.check_response(method, url, status, parsed[1], out.read_bytes())
     body = json.loads(out.read_text(encoding="utf-8"))
     check(status, body)
 
