@@ -47,6 +47,7 @@ static int run_in_jail(struct jail *j, const char *name, char *const argv[], cha
 	size_t len = 0;
 	ssize_t n;
 
+	out[0] = '\0'; /* the checks read it even when the spawn fails */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -1;
 	memset(&run, 0, sizeof(run));
@@ -97,7 +98,7 @@ int main(void)
 	char name[64], out[8192];
 	struct jail *j = NULL;
 	const char *why = "";
-	int r, err, stage;
+	int r, err, stage = JAIL_STAGE_NONE; /* jail_spawn sets it only on failure */
 
 	if (geteuid() != 0) {
 		SKIP("jail tests need root");
