@@ -116,7 +116,7 @@ int main(void)
 				 (char *)"id -u; id -g; hostname; cat /proc/self/status | grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):'; "
 					 "echo pid=$$; ls /; touch /usr/x 2>&1; touch /x 2>&1; touch /tmp/ok && echo tmp-ok; "
 					 "test -e /etc/shadow || echo no-shadow; test -e /sys/kernel || echo no-sys; "
-					 "cat /proc/self/uid_map; pwd",
+					 "cat /proc/self/uid_map; grep '^Max open files' /proc/self/limits; pwd",
 				 NULL };
 		int st = run_in_jail(j, "exec-1", argv, out, sizeof(out), &err, &stage);
 		CHECK(err == 0, "spawn a shell (err %d stage %s)", err, jail_stage_name(stage));
@@ -134,6 +134,12 @@ int main(void)
 		CHECK(strstr(out, "no-shadow") != NULL, "no /etc/shadow");
 		CHECK(strstr(out, "no-sys") != NULL, "no /sys");
 		CHECK(strstr(out, "1000     100000          1") != NULL, "uid 1000 maps to host 100000");
+		{
+			/* the kernel's limit, not a copy a tool like valgrind keeps */
+			char lim[96];
+			snprintf(lim, sizeof(lim), "%-25s %-20u %-20u", "Max open files", jp.nofile, jp.nofile);
+			CHECK(strstr(out, lim) != NULL, "RLIMIT_NOFILE is %u in the kernel", jp.nofile);
+		}
 		if (tap_failed)
 			printf("# output:\n%s\n", out);
 	}
