@@ -47,6 +47,7 @@ static int run_in_jail(struct jail *j, const char *name, char *const argv[], cha
 	size_t len = 0;
 	ssize_t n;
 
+	out[0] = '\0'; /* the checks read it even when the spawn fails */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -1;
 	memset(&run, 0, sizeof(run));
@@ -97,7 +98,7 @@ int main(void)
 	char name[64], out[8192];
 	struct jail *j = NULL;
 	const char *why = "";
-	int r, err, stage;
+	int r, err, stage = JAIL_STAGE_NONE; /* jail_spawn sets it only on failure */
 
 	if (geteuid() != 0) {
 		SKIP("jail tests need root");
@@ -115,7 +116,7 @@ int main(void)
 				 (char *)"id -u; id -g; hostname; cat /proc/self/status | grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):'; "
 					 "echo pid=$$; ls /; touch /usr/x 2>&1; touch /x 2>&1; touch /tmp/ok && echo tmp-ok; "
 					 "test -e /etc/shadow || echo no-shadow; test -e /sys/kernel || echo no-sys; "
-					 "cat /proc/self/uid_map; pwd",
+					 "cat /proc/self/uid_map; grep '^Max open files' /proc/self/limits; pwd",
 				 NULL };
 		int st = run_in_jail(j, "exec-1", argv, out, sizeof(out), &err, &stage);
 		CHECK(err == 0, "spawn a shell (err %d stage %s)", err, jail_stage_name(stage));
@@ -133,6 +134,12 @@ int main(void)
 		CHECK(strstr(out, "no-shadow") != NULL, "no /etc/shadow");
 		CHECK(strstr(out, "no-sys") != NULL, "no /sys");
 		CHECK(strstr(out, "1000     100000          1") != NULL, "uid 1000 maps to host 100000");
+		{
+			/* the kernel's limit, not a copy a tool like valgrind keeps */
+			char lim[96];
+			snprintf(lim, sizeof(lim), "%-25s %-20u %-20u", "Max open files", jp.nofile, jp.nofile);
+			CHECK(strstr(out, lim) != NULL, "RLIMIT_NOFILE is %u in the kernel", jp.nofile);
+		}
 		if (tap_failed)
 			printf("# output:\n%s\n", out);
 	}
