@@ -34,7 +34,8 @@ _KEY_RE = re.compile(r"^#\s?([a-z][a-z-]*):(.*)$")
 _CONT_RE = re.compile(r"^#\s{3,}(\S.*)$")
 _REPEATABLE = {"expect-result", "expect-body", "expect-pair", "why"}
 _KEYS = {"attack", "why", "expect-result", "expect-error", "expect-status", "expect-body",
-         "timeout", "memory", "max-seconds", "pair", "start", "expect-pair"}
+         "timeout", "memory", "memory-incidental", "max-seconds", "pair", "start",
+         "expect-pair"}
 
 
 class HeaderError(ValueError):
@@ -57,6 +58,10 @@ class Case:
         self.expect_pair = h.get("expect-pair", [])
         self.timeout = _number(h, "timeout", DEFAULT_TIMEOUT)
         self.memory = int(_number(h, "memory", 0)) or None
+        # why memory is not this case's subject (then a sanitized jail gets more)
+        self.memory_incidental = h.get("memory-incidental")
+        if self.memory_incidental is not None and not self.memory_incidental:
+            raise HeaderError("%s: memory-incidental: wants the reason" % self.name)
         self.max_seconds = _number(h, "max-seconds", self.timeout + DEFAULT_SLACK)
         if "expect-status" in h:
             self.expect_status = int(h["expect-status"])

@@ -2,6 +2,7 @@
 # why: pids.max (64 per execution, threads included) must stop it with EAGAIN
 # expect-result: result["errno"] == "EAGAIN" and 0 < result["forks"] < 64
 # timeout: 5
+# memory-incidental: the subject is pids.max; 64 processes must fit in the budget
 
 import errno
 import os

@@ -3,6 +3,7 @@
 #    (no_leaks then checks that no sandbox process is left on the host)
 # expect-error: timeout
 # timeout: 2
+# memory-incidental: the subject is pids.max and the timeout; 64 processes must fit
 
 import os
 import time

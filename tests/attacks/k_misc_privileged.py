@@ -4,6 +4,7 @@
 # expect-result: all(v != "OK" for v in result.values())
 # expect-result: len(result) == 8
 # timeout: 3
+# memory-incidental: the 64 MB buffer only gives mlock something to lock
 
 import ctypes
 import errno

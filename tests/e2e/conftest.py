@@ -99,7 +99,11 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_report_header(config):
-    return "pyexecd: %s (mode %s, exists: %s)" % (u.PYEXECD, u.MODE, os.path.exists(u.PYEXECD))
+    lines = ["pyexecd: %s (mode %s, exists: %s)" % (u.PYEXECD, u.MODE, os.path.exists(u.PYEXECD))]
+    if u.sanitizer_in_jail():
+        lines.append("scripts carry ASan's runtime (warm mode): cases whose subject is not "
+                     "memory ask for %d MB" % u.SANITIZER_JAIL_MEMORY_MB)
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter, config):

@@ -5,6 +5,7 @@ Everything here only ever talks to 127.0.0.1.
 """
 
 import datetime
+import functools
 import json
 import os
 import re
@@ -33,6 +34,48 @@ CANARY_ENV = "PYEXEC_E2E_CANARY"
 CANARY_VALUE = "canary-%d-%d" % (os.getpid(), int(time.time()))
 
 DEBUG = bool(os.environ.get("PYEXEC_E2E_DEBUG"))
+
+
+@functools.lru_cache(maxsize=None)
+def sanitized_build():
+    """Whether PYEXECD carries ASan's runtime (make SANITIZE=1)."""
+    try:
+        with open(PYEXECD, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def under_valgrind():
+    """Whether PYEXECD is the memcheck wrapper (tests/valgrind/pyexecd-vg.sh),
+    whose own stack keeps the start-up environment the daemon scrubs."""
+    return os.path.basename(PYEXECD) == "pyexecd-vg.sh"
+
+
+def sanitizer_in_jail():
+    """Whether scripts run with ASan's runtime in their own process: in warm mode
+    every jail is a fork of the spawner, so an instrumented spawner's allocator,
+    quarantine and shadow memory come along (cold mode execs an uninstrumented
+    python3 and leaves them behind)."""
+    return MODE == "warm" and sanitized_build()
+
+
+# What a case whose subject is not memory (process counts, inodes) asks for
+# when sanitizer_in_jail(): there ASan's quarantine keeps freed blocks from
+# reuse (up to 256 MB per process) and every fork of the instrumented image
+# dirties ~3 MB (allocator metadata, shadow, page tables), so 128 MB runs out
+# before the limit the case is about.  Memory limit cases keep their budget.
+SANITIZER_JAIL_MEMORY_MB = 512
+
+
+def incidental_memory(mb=None):
+    """The memory (MB, or None for the daemon's default) a case that does not
+    test memory should request: mb, or SANITIZER_JAIL_MEMORY_MB when the jail
+    carries ASan's runtime."""
+    if sanitizer_in_jail():
+        return max(mb or 0, SANITIZER_JAIL_MEMORY_MB)
+    return mb
+
 
 HEALTH_WAIT = 20.0
 STOP_WAIT = 15.0

@@ -58,8 +58,9 @@ def _tokens(daemon, listeners):
 def _run(daemon, case, listeners=None):
     """Sends one case; returns (response, seconds, sent_at, answered_at)."""
     script = al.prepare(case, _tokens(daemon, listeners))
+    memory = u.incidental_memory(case.memory) if case.memory_incidental else case.memory
     t0, w0 = time.monotonic(), time.time()
-    r = daemon.client.execute(script, timeout=case.timeout, memory=case.memory,
+    r = daemon.client.execute(script, timeout=case.timeout, memory=memory,
                               http_timeout=case.timeout + 60)
     return r, time.monotonic() - t0, w0, time.time()
 

@@ -455,7 +455,8 @@ def test_many_small_files(client):
                 return {"n": n, "caught": errno.errorcode.get(e.errno)}
             return {"n": n, "caught": None}
     """)
-    r, b, _ = hostile(client, script, timeout=5)
+    # the subject is the inode count, not memory (see u.incidental_memory)
+    r, b, _ = hostile(client, script, timeout=5, memory=u.incidental_memory())
     result_of(r, b)
 
 

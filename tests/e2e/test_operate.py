@@ -178,15 +178,6 @@ def raw_post_status(port, body, extra_headers=b""):
 SCAN_MAPPING_MAX = 1 << 30
 
 
-def sanitized_build():
-    # also valgrind (tests/valgrind/pyexecd-vg.sh): its own stack keeps the
-    # start-up environment the daemon scrubs from the client's
-    if os.path.basename(u.PYEXECD) == "pyexecd-vg.sh":
-        return True
-    with open(u.PYEXECD, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
 def memory_holds(pid, needle):
     """Whether any writable mapping of pid (up to SCAN_MAPPING_MAX each)
     contains needle, read through /proc/pid/mem."""
@@ -406,7 +397,7 @@ def test_api_keys(start_daemon, monkeypatch, tmp_path):
         pytest.skip("the memory scan does not find the key in the front either")
     # (a sanitizer runtime keeps its own copy of the start-up environment: there,
     # only the file's key can be checked)
-    for k in [file_key] if sanitized_build() else env_keys + [file_key]:
+    for k in [file_key] if u.sanitized_build() or u.under_valgrind() else env_keys + [file_key]:
         assert not memory_holds(spawner, k.encode()), "the spawner's memory holds an API key"
     # nor does a running script see it anywhere in its environment or command lines
     probe = ("import os\ndef main():\n    seen = []\n"
