@@ -117,23 +117,27 @@ test-asan:
 
 # memcheck over the daemon's own code.  First every unit-test binary,
 # test_jail included (valgrind follows the jail clone like a fork).  Then
-# the functional end-to-end files, cold mode, against the real daemon run
-# by tests/valgrind/pyexecd-vg.sh: supervisor, front, spawner, and each
-# jail child up to its exec of python3 (which runs natively).
-# tests/valgrind/check-logs.py then fails the target on any memcheck error
-# or definite leak and says how many processes it checked.  The attack and
-# hostile-script files measure limits, not code paths, and stay native, as
-# does the PSS-growth test (valgrind's own translations and shadow memory
+# the real daemon, run by tests/valgrind/pyexecd-vg.sh: supervisor, front,
+# spawner and each jail child.  Cold mode: the whole end-to-end suite (the
+# attack corpus and hostile scripts too), the jail followed up to its exec
+# of python3, which runs natively.  Warm mode: the files that exercise the
+# zygote's own paths (seeds, API, state isolation), where the jail child
+# runs the runner under memcheck as a fork of the spawner.  Only the
+# PSS-growth test is left out (valgrind's translations and shadow memory
 # grow; memcheck's leak check stands in for it).
+# tests/valgrind/check-logs.py then fails the target on any memcheck error
+# or definite leak and says how many processes it checked.
 VALGRIND_SUPP := tests/valgrind/pyexec.supp
 VALGRIND_UNITS := $(UNIT_BINS)
-VALGRIND_E2E := tests/e2e/test_seeds.py tests/e2e/test_api.py tests/e2e/test_errors.py \
-	tests/e2e/test_operate.py tests/e2e/test_restart.py \
+VALGRIND_E2E_COLD := tests/e2e \
 	--deselect tests/e2e/test_restart.py::test_daemon_memory_stays_flat
+VALGRIND_E2E_WARM := tests/e2e/test_seeds.py tests/e2e/test_api.py \
+	tests/e2e/test_isolation_state.py
 VALGRIND_LOGS := $(BUILD)/valgrind
+# the warm zygote imports pandas under memcheck: some 30 s before /health
 VALGRIND_E2E_ENV := PYEXECD=$(abspath tests/valgrind/pyexecd-vg.sh) \
 	PYEXECD_REAL=$(abspath $(BUILD)/pyexecd) PYEXEC_VG_DIR=$(abspath $(VALGRIND_LOGS)) \
-	PYEXEC_MODE=cold PYEXEC_E2E_LEAK_WAIT=10
+	PYEXEC_E2E_LEAK_WAIT=10 PYEXEC_E2E_HEALTH_WAIT=180
 test-valgrind: $(UNIT_BINS) $(BUILD)/pyexecd
 	@for t in $(VALGRIND_UNITS); do \
 		echo "== valgrind $$t"; \
@@ -142,8 +146,11 @@ test-valgrind: $(UNIT_BINS) $(BUILD)/pyexecd
 			$$t > $$t.valgrind.log 2>&1 || { tail -30 $$t.valgrind.log; exit 1; }; \
 	done; echo "valgrind: $(words $(VALGRIND_UNITS)) unit test binaries clean"
 	@rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
-	@rc=0; $(VALGRIND_E2E_ENV) $(PYTHON3) -m pytest -q -p no:cacheprovider $(VALGRIND_E2E) \
-		$(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; \
+	$(VALGRIND_E2E_ENV) PYEXEC_MODE=cold $(PYTHON3) -m pytest -q -p no:cacheprovider \
+		$(VALGRIND_E2E_COLD) $(PYTEST_ARGS) || rc=$$?; \
+	$(VALGRIND_E2E_ENV) PYEXEC_MODE=warm $(PYTHON3) -m pytest -q -p no:cacheprovider \
+		$(VALGRIND_E2E_WARM) $(PYTEST_ARGS) || rc=$$?; \
 	$(PYTHON3) tests/valgrind/check-logs.py $(VALGRIND_LOGS) || rc=1; \
 	exit $$rc
 

@@ -77,7 +77,7 @@ def incidental_memory(mb=None):
     return mb
 
 
-HEALTH_WAIT = 20.0
+HEALTH_WAIT = float(os.environ.get("PYEXEC_E2E_HEALTH_WAIT", "20.0"))
 STOP_WAIT = 15.0
 HTTP_TIMEOUT = 60.0
 
