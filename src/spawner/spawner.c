@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,11 +871,26 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	return 0;
 }
 
+#define SUBTREES_MAX 8 /* one per cgroup hierarchy; the supervisor takes as many */
+
+/*
+ * The cgroup subtrees are removed with the jail (cgroup.c); one still
+ * there afterwards is logged, and the supervisor then removes it.
+ */
 static void teardown(struct spawner *s)
 {
+	char left[SUBTREES_MAX][PATH_MAX];
+	size_t n = 0;
+
 	shutdown_all(s);
 	payload_free(s->payload);
+	for (const char *p; s->jail && n < SUBTREES_MAX &&
+			    (p = cgroup_manager_subtree(jail_cgroups(s->jail), n));)
+		snprintf(left[n++], PATH_MAX, "%s", p);
 	jail_free(s->jail);
+	for (size_t i = 0; i < n; i++)
+		if (access(left[i], F_OK) == 0 || errno != ENOENT)
+			log_event(LOG_WARN, "cgroup_subtree_left", "path", left[i], NULL);
 	free(s->slots);
 	free(s->pool);
 	if (s->epfd >= 0)

@@ -274,10 +274,17 @@ def subdirs(dirs, maxdepth=5):
     return out
 
 
-def exec_cgroups_of(pid):
-    """find /sys/fs/cgroup -maxdepth 6 -type d -name 'exec-*' -path '*pyexec-<pid>*'"""
-    out = []
+def names_daemon(name, pid):
+    """Whether a cgroup directory name is daemon pid's own: its subtree
+    pyexec-<pid> or the v2 leaf pyexec-<pid>-daemon.  Exact, not a
+    substring: pid 1772's check must not take pyexec-17721 for its own."""
     tag = "pyexec-%d" % pid
+    return name == tag or name == tag + "-daemon"
+
+
+def exec_cgroups_of(pid):
+    """find /sys/fs/cgroup -maxdepth 6 -type d -name 'exec-*' below a directory pyexec-<pid>"""
+    out = []
     base = "/sys/fs/cgroup"
     base_depth = base.count("/")
     for root, dnames, _ in os.walk(base):
@@ -286,15 +293,14 @@ def exec_cgroups_of(pid):
             continue
         for d in dnames:
             full = os.path.join(root, d)
-            if d.startswith("exec-") and tag in full:
+            if d.startswith("exec-") and any(names_daemon(part, pid) for part in root.split("/")):
                 out.append(full)
     return sorted(out)
 
 
 def cgroup_dirs_named(pid):
-    """Directories anywhere under /sys/fs/cgroup whose name contains pyexec-<pid>."""
+    """Directories anywhere under /sys/fs/cgroup named for daemon pid (names_daemon)."""
     out = []
-    tag = "pyexec-%d" % pid
     base = "/sys/fs/cgroup"
     base_depth = base.count("/")
     for root, dnames, _ in os.walk(base):
@@ -302,20 +308,29 @@ def cgroup_dirs_named(pid):
             dnames[:] = []
             continue
         for d in dnames:
-            if tag in d:
+            if names_daemon(d, pid):
                 out.append(os.path.join(root, d))
     return sorted(out)
+
+
+def _clock(t):
+    """UTC wall-clock time of day with milliseconds, as the daemon's log writes it."""
+    return time.strftime("%H:%M:%S", time.gmtime(t)) + ".%03d" % (int(t * 1000) % 1000)
 
 
 def describe_cgroup_dirs(dirs):
     """What a leftover cgroup directory holds: its sub-directories and the
     processes listed in each, to tell a leaked process from a missed rmdir."""
-    lines = []
+    lines = ["  (now %s)" % _clock(time.time())]
     for top in dirs:
         for root, dnames, _ in os.walk(top):
             procs = (_read(os.path.join(root, "cgroup.procs")) or "").split()
-            lines.append("  %s: %d sub-directories, processes %s"
-                         % (root, len(dnames), procs or "none"))
+            try:
+                made = _clock(os.stat(root).st_ctime)  # kernfs: when the directory was made
+            except OSError:
+                made = "?"
+            lines.append("  %s: made %s, %d sub-directories, processes %s"
+                         % (root, made, len(dnames), procs or "none"))
             for pid in procs:
                 status = _read("/proc/%s/status" % pid) or ""
                 state = re.search(r"^State:\s+(.*)$", status, re.M)
