@@ -318,6 +318,24 @@ def _clock(t):
     return time.strftime("%H:%M:%S", time.gmtime(t)) + ".%03d" % (int(t * 1000) % 1000)
 
 
+def remove_cgroup_dirs(pid, wait=5.0):
+    """rmdir, deepest first, the directories named for daemon pid (names_daemon)
+    and what they hold; busy ones (their processes still dying) are retried
+    until wait runs out.  Returns what is left."""
+    deadline = time.monotonic() + wait
+    while True:
+        for top in cgroup_dirs_named(pid):
+            for root, _, _ in sorted(os.walk(top), key=lambda w: -w[0].count("/")):
+                try:
+                    os.rmdir(root)
+                except OSError:
+                    pass
+        left = cgroup_dirs_named(pid)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
 def describe_cgroup_dirs(dirs):
     """What a leftover cgroup directory holds: its sub-directories and the
     processes listed in each, to tell a leaked process from a missed rmdir."""
@@ -549,6 +567,9 @@ class Daemon:
         return "--- %s stderr (last %d lines) ---\n%s" % (self.name, n, "\n".join(lines[-n:]))
 
     def kill(self):
+        """SIGKILL to the whole daemon (a failed start, a stop that hung).  Nothing
+        of it can clean up then, so its cgroup directories are removed here:
+        left behind, they would be blamed on a later daemon or block its start."""
         if self.proc and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -556,6 +577,7 @@ class Daemon:
                 pass
             self.proc.kill()
             self.proc.wait(5)
+            remove_cgroup_dirs(self.proc.pid)
 
     def stop(self):
         """SIGTERM, bounded wait; returns a list of problems (empty when clean)."""
