@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""pyexec benchmark: latency, throughput and idle memory, cold mode vs warm mode.
+"""pyexec benchmark: latency, throughput and idle memory, cold mode vs warm mode
+(with and without pre-built jails).
 
     make bench                                    (or: /usr/bin/python3 bench/bench.py)
     BENCH_QUICK=1 make bench                      smoke run, well under 40 s
 
-Starts build/pyexecd twice (--mode cold, then --mode warm), each on a free loopback
-port with --slots <nproc> --queue 64, and measures per mode:
+Starts build/pyexecd three times (modes: cold = --mode cold, warm = --mode warm,
+pool = --mode warm --pool 2), each on a free loopback port with --slots <nproc>
+--queue 64, and measures per mode:
 
   * latency of sequential requests on one persistent connection (after warm-up)
     for three workloads (hello, the seeds' pandas example, 1000 printed lines),
@@ -30,7 +32,7 @@ failed unexpectedly (1). Every loop is bounded in count and in time.
 Environment:
   PYEXECD            daemon binary (default: build/pyexecd next to this directory)
   BENCH_QUICK=1      fewer samples and 1 s windows
-  BENCH_MODES        modes to run, default "cold,warm"
+  BENCH_MODES        modes to run, default "cold,warm,pool"
   BENCH_DURATION     seconds per throughput point (default 5, quick 1)
   BENCH_JSON         also write all raw figures to this file
   BENCH_RETRY_OTHER  repeat a measurement once if other processes used more than this
@@ -54,7 +56,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYEXECD = os.environ.get("PYEXECD") or os.path.join(REPO, "build", "pyexecd")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm").split(",") if m.strip()]
+MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm,pool").split(",") if m.strip()]
+# What each mode adds to the daemon's command line.
+MODE_ARGS = {"cold": ["--mode", "cold"], "warm": ["--mode", "warm"],
+             "pool": ["--mode", "warm", "--pool", "2"]}
 NCPU = os.cpu_count() or 1
 SLOTS = NCPU
 QUEUE = 64
@@ -70,10 +75,10 @@ START_WAIT = 30.0
 RETRY_OTHER = float(os.environ.get("BENCH_RETRY_OTHER") or 0.3)
 RETRIES = int(os.environ.get("BENCH_RETRIES") or (0 if QUICK else 1))
 STOP_WAIT = 15.0
-# Soft time budget of the whole run, shared by the modes (cold 3 : warm 2): a point whose
+# Soft time budget of the whole run, shared by the modes (cold 3 : warm 2 : pool 2): a point whose
 # expected duration (window + draining the clients' last requests) would overrun its
 # mode's share is skipped and listed as such; retries only use what the rest leaves.
-BUDGET = 36.0 if QUICK else 230.0
+BUDGET = 50.0 if QUICK else 330.0
 
 SCRIPTS = {
     "hello": 'def main():\n    return {"message": "Hello World"}\n',
@@ -129,10 +134,12 @@ else:
     TP_WORKLOADS = WORKLOADS
     TP_LEVELS = {w: LEVELS for w in WORKLOADS}
     WARMUP = 2
+SEQ["pool"] = SEQ["warm"]
 
 # Latency guesses (ms) for planning the budget before a mode's own p50 is known.
 GUESS_MS = {"cold": {"hello": 50, "pandas": 600, "print1000": 50},
             "warm": {"hello": 30, "pandas": 40, "print1000": 30}}
+GUESS_MS["pool"] = GUESS_MS["warm"]
 
 T0 = time.monotonic()
 
@@ -334,7 +341,7 @@ class Daemon:
         for attempt in range(3):        # a port taken between free_port() and bind(): retry
             self.port = free_port()
             self.argv = [PYEXECD, "--port", str(self.port), "--bind", "127.0.0.1",
-                         "--slots", str(SLOTS), "--queue", str(QUEUE), "--mode", self.mode]
+                         "--slots", str(SLOTS), "--queue", str(QUEUE)] + MODE_ARGS[self.mode]
             with open(self.log_path, "ab") as logf:
                 self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                              stdout=logf, stderr=logf, close_fds=True,
@@ -745,7 +752,7 @@ def mib(kib):
 
 def report(results, started, errors):
     by = {r["mode"]: r for r in results}
-    cold, warm = by.get("cold"), by.get("warm")
+    cold = by.get("cold")
     lines = []
     src = source_info()
     lines.append("pyexec bench%s  (%s)" % (" QUICK" if QUICK else "", started))
@@ -762,8 +769,10 @@ def report(results, started, errors):
     lines.append("  other = median of (client latency - queue - setup - run): HTTP, JSON, IPC;")
     lines.append("throughput: successful executions/s at concurrency c; 429 = answers 429 at "
                  "c=1/8/32 (not failures); err = all errors")
-    lines.append("  ratio row: latency columns = cold/warm (speed-up), throughput columns = "
-                 "warm/cold")
+    lines.append("  ratio rows: latency columns = cold/warm or cold/pool (speed-up), throughput "
+                 "columns = warm/cold or pool/cold")
+    lines.append("modes: " + "; ".join("%s = %s" % (m, " ".join(MODE_ARGS[m])) for m in MODES
+                                      if m in MODE_ARGS))
     lines.append("other CPU: most CPU (cores, of %d) that processes other than the daemon and "
                  "this client used during the row's measurements" % NCPU)
     lines.append("")
@@ -771,7 +780,7 @@ def report(results, started, errors):
             "c=1/s", "c=8/s", "c=32/s", "429", "err", "other CPU"]
     rows = [head]
     for w in WORKLOADS:
-        for r in (cold, warm):
+        for r in [by.get(m) for m in MODE_ARGS]:
             if r is None:
                 continue
             s = r["seq"].get(w) or {}
@@ -786,10 +795,12 @@ def report(results, started, errors):
                          fmt(s.get("rest_ms_p50")), rate[0], rate[1], rate[2],
                          r429 if w in TP_WORKLOADS else "-", str(err),
                          "%.2f" % max(other) if other else "-"])
-        if cold and warm:
-            cs, ws = cold["seq"].get(w) or {}, warm["seq"].get(w) or {}
-            ct, wt = cold["tp"].get(w) or {}, warm["tp"].get(w) or {}
-            rows.append([w, "ratio", "", ratio(cs.get("p50"), ws.get("p50")),
+        for fast in [by.get(m) for m in ("warm", "pool")]:
+            if not cold or not fast:
+                continue
+            cs, ws = cold["seq"].get(w) or {}, fast["seq"].get(w) or {}
+            ct, wt = cold["tp"].get(w) or {}, fast["tp"].get(w) or {}
+            rows.append([w, "ratio " + fast["mode"], "", ratio(cs.get("p50"), ws.get("p50")),
                          ratio(cs.get("p90"), ws.get("p90")), ratio(cs.get("p99"), ws.get("p99")),
                          "", "", ""] +
                         [ratio(wt[c]["rate"], ct[c]["rate"]) if c in ct and c in wt else "-"
@@ -897,6 +908,11 @@ def main():
     if os.geteuid() != 0:
         print("bench: pyexecd must run as root", file=sys.stderr)
         return 2
+    unknown = [m for m in MODES if m not in MODE_ARGS]
+    if unknown:
+        print("bench: unknown mode(s) in BENCH_MODES: %s (known: %s)"
+              % (", ".join(unknown), ", ".join(MODE_ARGS)), file=sys.stderr)
+        return 2
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     info = machine_info()
     log("machine: %(nproc)d CPUs, %(cpu)s, kernel %(kernel)s, %(memory)s" % info)
@@ -904,7 +920,7 @@ def main():
     errors, results = [], []
     rc = 0
     with tempfile.TemporaryDirectory(prefix="pyexec-bench-") as workdir:
-        weights = {"cold": 3.0, "warm": 2.0}     # cold runs take longer
+        weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0}     # cold runs take longer
         for mode in MODES:
             spent = time.monotonic() - T0
             left_w = sum(weights.get(m, 2.0) for m in MODES[MODES.index(mode):])

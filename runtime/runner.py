@@ -15,7 +15,9 @@
 #
 # Cold mode: `python3 -I -B -c <this file>`.  Warm mode: a zygote with numpy
 # and pandas preloaded execs this once into a namespace named "pyexec_runner"
-# and calls run(warm=True) in each forked child.  So the top level only
+# and calls run(warm=True) in each forked child.  A child built ahead of its
+# request (--pool) calls prepare() first, while it waits for the script, and
+# then run(warm=True, prepared=True).  So the top level only
 # defines things and imports cheap modules: a cold hello world must cost
 # little more than starting Python.  That rules out even json and linecache,
 # which import re (some 9 ms, a third of a cold start); see _dumps and __loader__.
@@ -345,7 +347,6 @@ def _serialize(value):
 
 def _execute():
     data = _read_script()
-    _setup_streams()
     # Tolerate the BOM some editors put at the start.  Stripped by hand: the
     # utf-8-sig codec is a module of its own, imported anew in every warm child.
     bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0
@@ -418,7 +419,20 @@ def _finish(doc, pid, channel):
     _exit(0)
 
 
-def run(warm=False):
+def prepare():
+    """Warm child only: the per-process state a fresh python3 would start
+    with, set up before the script is read, so that a child built ahead of
+    its request has done it before the request comes.  Raises on failure."""
+    _reseed()
+    # A fresh python3 maps SIGINT to KeyboardInterrupt; the embedded zygote
+    # was started without its signal handlers.  _signal, not signal: its
+    # enum wrappers cost a warm child some 50 page copies.
+    import _signal
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _setup_streams()
+
+
+def run(warm=False, prepared=False):
     """Runs the script on fd 3 and reports on fd 4; never returns."""
     try:
         try:
@@ -426,14 +440,10 @@ def run(warm=False):
         except OSError:
             _exit(3)  # no result channel, so nobody to report to
         try:
-            if warm:
-                _reseed()
-                # A fresh python3 maps SIGINT to KeyboardInterrupt; the
-                # embedded zygote was started without its signal handlers.
-                # _signal, not signal: its enum wrappers cost a warm child
-                # some 50 page copies.
-                import _signal
-                _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+            if warm and not prepared:
+                prepare()
+            elif not warm:
+                _setup_streams()
             doc = _execute()
         except MemoryError:
             doc = _MEMORY_DOC

@@ -65,9 +65,6 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
-/* A child that has not reported within this time is considered hung in setup. */
-#define SETUP_TIMEOUT_MS 10000
-
 struct jail {
 	struct jail_params params;
 	struct jail_seccomp *seccomp;
@@ -75,16 +72,21 @@ struct jail {
 	uint32_t isolation;
 };
 
+struct setup_report {
+	int32_t stage;
+	int32_t err; /* positive errno */
+};
+
 struct jail_proc {
 	pid_t pid;
 	int pidfd;
 	bool reaped;
 	struct cgroup_exec *cg;
-};
-
-struct setup_report {
-	int32_t stage;
-	int32_t err; /* positive errno */
+	int report_fd;             /* setup verdict pipe (non-blocking), -1 once taken */
+	struct setup_report report; /* what has arrived of a failure report */
+	size_t report_got;
+	int setup_rc;              /* the verdict once taken: 1, or -errno */
+	int setup_stage;
 };
 
 struct child_ctx {
@@ -311,48 +313,80 @@ static _Noreturn void child_main(const struct child_ctx *c)
 	_exit(127);
 }
 
-/* Waits for the child's setup verdict: 0 (payload started) or -errno with *stage. */
-static int await_setup(int report_fd, int *stage)
+/* Takes the verdict from what has arrived: 1, 0 (more to come) or -errno with p->setup_stage. */
+static int read_verdict(struct jail_proc *p)
 {
-	struct setup_report rep;
-	struct pollfd pfd = { .fd = report_fd, .events = POLLIN };
-	size_t got = 0;
-
-	while (got < sizeof(rep)) {
-		int n = poll(&pfd, 1, SETUP_TIMEOUT_MS);
-		ssize_t k;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			*stage = JAIL_STAGE_SYNC;
+	for (;;) {
+		ssize_t k = read(p->report_fd, (char *)&p->report + p->report_got,
+				 sizeof(p->report) - p->report_got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN)
+			return 0;
+		if (k < 0) {
+			p->setup_stage = JAIL_STAGE_SYNC;
 			return neg_errno();
 		}
-		if (n == 0) {
+		p->report_got += (size_t)k;
+		if (k == 0 && p->report_got == 0)
+			return 1; /* EOF without a report: the payload has started */
+		if (k > 0 && p->report_got < sizeof(p->report))
+			continue;
+		break;
+	}
+	if (p->report_got != sizeof(p->report) || p->report.stage <= 0 ||
+	    p->report.stage >= JAIL_STAGE__MAX || p->report.err <= 0) {
+		p->setup_stage = JAIL_STAGE_SYNC;
+		return -EPROTO;
+	}
+	p->setup_stage = p->report.stage;
+	return -p->report.err;
+}
+
+int jail_proc_setup_fd(const struct jail_proc *p)
+{
+	return p->report_fd;
+}
+
+int jail_proc_setup_poll(struct jail_proc *p, int *stage)
+{
+	if (p->report_fd >= 0) {
+		int r = read_verdict(p);
+		if (r == 0)
+			return 0;
+		p->setup_rc = r;
+		closep(&p->report_fd);
+	}
+	if (p->setup_rc < 0)
+		*stage = p->setup_stage;
+	return p->setup_rc;
+}
+
+int jail_proc_setup_wait(struct jail_proc *p, int *stage)
+{
+	struct timespec now;
+	int64_t deadline_ms, left;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + JAIL_SETUP_TIMEOUT_MS;
+	while ((r = jail_proc_setup_poll(p, stage)) == 0) {
+		struct pollfd pfd = { .fd = p->report_fd, .events = POLLIN };
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (left <= 0) {
 			*stage = JAIL_STAGE_SYNC;
 			return -ETIMEDOUT;
 		}
-		k = read(report_fd, (char *)&rep + got, sizeof(rep) - got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
 			*stage = JAIL_STAGE_SYNC;
 			return neg_errno();
 		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
 	}
-	if (got == 0)
-		return 0;
-	if (got != sizeof(rep) || rep.stage <= 0 || rep.stage >= JAIL_STAGE__MAX || rep.err <= 0) {
-		*stage = JAIL_STAGE_SYNC;
-		return -EPROTO;
-	}
-	*stage = rep.stage;
-	return -rep.err;
+	return r < 0 ? r : 0;
 }
 
-int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
+int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
 {
 	const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
 				    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
@@ -369,6 +403,7 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 		return -ENOMEM;
 	p->pid = -1;
 	p->pidfd = -1;
+	p->report_fd = -1;
 
 	r = cgroup_exec_create(j->cgroups, run->name, &run->limits, &p->cg);
 	if (r < 0) {
@@ -389,6 +424,11 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 	}
 	rep_r = pipefd[0];
 	rep_w = pipefd[1];
+	if (fcntl(rep_r, F_SETFL, O_NONBLOCK) < 0) {
+		r = neg_errno();
+		*stage = JAIL_STAGE_CLONE;
+		goto fail;
+	}
 
 	ctx = (struct child_ctx){ .jail = j, .run = run, .sync_fd = sync_r, .report_fd = rep_w };
 	r = cgroup_exec_join_fds(p->cg, ctx.join_fds, ARRAY_SIZE(ctx.join_fds));
@@ -430,15 +470,28 @@ int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 		goto fail;
 	}
 	closep(&sync_w);
-
-	r = await_setup(rep_r, stage);
-	if (r < 0)
-		goto fail;
+	p->report_fd = TAKE_FD(rep_r);
 	*out = p;
 	return 0;
 fail:
 	jail_proc_free(p);
 	return r;
+}
+
+int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
+{
+	struct jail_proc *p;
+	int r = jail_start(j, run, &p, stage);
+
+	if (r < 0)
+		return r;
+	r = jail_proc_setup_wait(p, stage);
+	if (r < 0) {
+		jail_proc_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
 }
 
 pid_t jail_proc_pid(const struct jail_proc *p)
@@ -523,5 +576,7 @@ void jail_proc_free(struct jail_proc *p)
 	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);
+	if (p->report_fd >= 0)
+		close(p->report_fd);
 	free(p);
 }

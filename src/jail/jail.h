@@ -2,7 +2,7 @@
  * The jail: builds a fresh sandbox per execution and runs a payload in it.
  *
  * A struct jail is the per-daemon part (prepared once, in the privileged
- * spawner: seccomp program, cgroup subtree).  jail_spawn() creates one
+ * spawner: seccomp program, cgroup subtree).  jail_start() creates one
  * execution's cgroup, clones a child into new user, pid, mount, net, ipc
  * and uts namespaces, maps its ids, places it in the cgroup, and lets it
  * finish the setup on its own side (jail.c lists the order and why).  The
@@ -10,8 +10,8 @@
  * function called in-process (warm mode: a fork of the preloaded zygote).
  *
  * Fail closed: if any layer cannot be set up the child reports {stage,
- * errno} on a close-on-exec pipe, exits, and jail_spawn() returns -errno
- * with the stage; the payload never starts.
+ * errno} on a close-on-exec pipe and exits; the verdict (jail_proc_setup_poll)
+ * is -errno with the stage, and the payload never starts.
  */
 #pragma once
 
@@ -67,12 +67,34 @@ struct jail_run {
 	bool payload_execs;
 };
 
+/* A child that has not given its setup verdict within this time is considered hung. */
+#define JAIL_SETUP_TIMEOUT_MS 10000
+
 /*
- * Builds the jail and starts the payload.  Blocks until the child has
- * finished (or failed) its setup.  On success returns 0 and *out; on
- * failure -errno with *stage naming the layer, and nothing is left behind.
+ * Builds the jail and releases the child, which finishes the setup on its
+ * own side while the caller goes on: the verdict arrives later on
+ * jail_proc_setup_fd() (see jail_proc_setup_poll).  On success returns 0
+ * and *out; on failure -errno with *stage naming the layer, and nothing
+ * is left behind.
  */
+int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
+
+/* jail_start(), then waits for the verdict: 0 once the payload has started, or -errno with *stage. */
 int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
+
+/* Readable (or at EOF) when the setup verdict can be taken; -1 once it has been. */
+int jail_proc_setup_fd(const struct jail_proc *p);
+
+/*
+ * Takes the setup verdict without blocking: 1 once the payload has
+ * started, 0 while the child still sets up, -errno with *stage if a layer
+ * failed (the child then exits by itself).  Once given, the same verdict
+ * is returned again.
+ */
+int jail_proc_setup_poll(struct jail_proc *p, int *stage) _wur_;
+
+/* Waits up to JAIL_SETUP_TIMEOUT_MS for the verdict: 0 (started) or -errno with *stage. */
+int jail_proc_setup_wait(struct jail_proc *p, int *stage) _wur_;
 
 pid_t jail_proc_pid(const struct jail_proc *p);
 int jail_proc_pidfd(const struct jail_proc *p); /* readable once the jail's init has exited */

@@ -39,7 +39,9 @@ struct payload {
 	char *argv[6];
 	char *envp[MAX_ENV + 1];
 	char envbuf[MAX_ENV][256];
-	PyObject *run_fn; /* warm: runner.run */
+	PyObject *run_fn;     /* warm: runner.run */
+	PyObject *prepare_fn; /* warm: runner.prepare */
+	bool prepared;        /* set in a jail (a fork) once payload_prepare() ran */
 };
 
 static const char *const fixed_env[] = {
@@ -158,6 +160,12 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 		goto out;
 	}
 	Py_INCREF(p->run_fn);
+	p->prepare_fn = PyDict_GetItemString(ns, "prepare");
+	if (!p->prepare_fn || !PyCallable_Check(p->prepare_fn)) {
+		*why = "the runner defines no prepare()";
+		goto out;
+	}
+	Py_INCREF(p->prepare_fn);
 	{
 		PyObject *warm = PyDict_GetItemString(ns, "warmup");
 		PyObject *res = warm ? PyObject_CallNoArgs(warm) : NULL;
@@ -248,6 +256,23 @@ const char *payload_python_version(const struct payload *p)
 	return p->version;
 }
 
+int payload_prepare(void *arg)
+{
+	struct payload *p = arg;
+	PyObject *res;
+
+	if (p->mode == EXEC_MODE_COLD || p->prepared)
+		return 0;
+	/* A fork from C: let Python fix its thread state and run at-fork hooks (random's reseed). */
+	PyOS_AfterFork_Child();
+	res = PyObject_CallNoArgs(p->prepare_fn);
+	if (!res)
+		return -EIO;
+	Py_DECREF(res);
+	p->prepared = true;
+	return 0;
+}
+
 int payload_run(void *arg)
 {
 	struct payload *p = arg;
@@ -256,11 +281,12 @@ int payload_run(void *arg)
 		execve(p->python, p->argv, p->envp);
 		return neg_errno();
 	}
-	/* A fork from C: let Python fix its thread state and run at-fork hooks (random's reseed). */
-	PyOS_AfterFork_Child();
+	if (!p->prepared)
+		PyOS_AfterFork_Child();
 	{
 		PyObject *args = PyTuple_New(0);
-		PyObject *kwargs = Py_BuildValue("{s:O}", "warm", Py_True);
+		PyObject *kwargs = Py_BuildValue("{s:O,s:O}", "warm", Py_True, "prepared",
+						 p->prepared ? Py_True : Py_False);
 		PyObject *res = args && kwargs ? PyObject_Call(p->run_fn, args, kwargs) : NULL;
 		(void)res;
 	}

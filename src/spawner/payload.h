@@ -26,6 +26,14 @@ void payload_free(struct payload *p);
 /* The jail_run.payload callback (arg is the struct payload). */
 int payload_run(void *payload);
 
+/*
+ * In a jail built ahead of its request, before the script is there: does
+ * what payload_run() would do first (warm: Python's after-fork fix-up and
+ * the runner's per-process set-up), so the request does not wait for it.
+ * 0 (also in cold mode, where there is nothing to do) or -errno.
+ */
+int payload_prepare(void *payload);
+
 /* true when payload_run() execs (cold), false when it runs in-process (warm). */
 bool payload_execs(const struct payload *p);
 

@@ -2,10 +2,13 @@
  * Spawner event loop (see spawner.h).
  *
  * Invariants:
- *  - single-threaded: jail_spawn()'s raw clone and the embedded
+ *  - single-threaded: jail_start()'s raw clone and the embedded
  *    interpreter (warm mode) both require it;
  *  - every execution is in exactly one place: the FIFO queue, a running
  *    slot, or answered and freed; nothing is answered twice;
+ *  - nothing blocks on a jail's own setup: a slot holds its execution from
+ *    the clone on, and the child's setup verdict is one more event, so
+ *    other executions' output and ends are served meanwhile;
  *  - an execution is answered only when its jail's init has been reaped
  *    (so its whole pid namespace is gone) and all three pipes reached EOF;
  *    its cgroup is removed before the answer is sent;
@@ -63,9 +66,11 @@ struct execution {
 	uint64_t t_enqueued, t_started, t_running, t_deadline;
 	struct jail_proc *proc;
 	struct stream streams[STREAM__N];
+	bool setting_up;     /* the jail has not given its setup verdict yet */
 	bool exited;
 	bool killed;
 	int outcome; /* set when we decided to kill, else -1 */
+	int setup_stage, setup_err; /* with OUTCOME_SETUP_FAILED: the layer and errno */
 	int status;
 	struct cgroup_usage usage;
 	struct execution *next; /* queue link */
@@ -94,7 +99,7 @@ struct spawner {
 };
 
 /* epoll tags: kind in the low byte, slot index above. */
-enum { TAG_SOCK = 1, TAG_SIGNAL = 2, TAG_PIDFD = 3, TAG_STREAM0 = 4 /* ..6 */ };
+enum { TAG_SOCK = 1, TAG_SIGNAL = 2, TAG_PIDFD = 3, TAG_STREAM0 = 4 /* ..6 */, TAG_SETUP = 7 };
 #define TAG(kind, slot) ((uint64_t)(kind) | ((uint64_t)(slot) << 8))
 
 /* Lowest host-uid offset no live jail holds: jails alive at once never share a host uid. */
@@ -281,7 +286,7 @@ static bool stream_drain(struct spawner *s, struct execution *e, int idx)
 
 static bool execution_done(const struct execution *e)
 {
-	if (!e->exited)
+	if (!e->exited || e->setting_up)
 		return false;
 	for (int i = 0; i < STREAM__N; i++)
 		if (e->streams[i].fd >= 0)
@@ -319,10 +324,49 @@ static void finish(struct spawner *s, uint32_t slot)
 	jail_proc_free(e->proc);
 	e->proc = NULL;
 	offset_release(s, e);
-	send_result(s, e, outcome, 0, 0);
+	send_result(s, e, outcome, e->setup_stage, e->setup_err);
 	s->slots[slot] = NULL;
 	s->running--;
 	execution_free(e);
+}
+
+static void log_setup_failure(const struct execution *e, int stage, int err)
+{
+	char idbuf[24];
+	snprintf(idbuf, sizeof(idbuf), "%" PRIu64, e->id);
+	log_event(LOG_ERROR, "sandbox_setup_failed", "id", idbuf, "stage", jail_stage_name(stage),
+		  "error", strerror(err), NULL);
+}
+
+/* The jail of e failed a layer (err > 0): it is killed and answered as a setup failure. */
+static void setup_failed(struct spawner *s, struct execution *e, int stage, int err)
+{
+	log_setup_failure(e, stage, err);
+	s->setup_failures++;
+	e->setting_up = false;
+	e->setup_stage = stage;
+	e->setup_err = err;
+	kill_execution(e, OUTCOME_SETUP_FAILED);
+}
+
+/* Takes the setup verdict of the jail in slot, if it is in: the script's time starts now. */
+static void on_setup(struct spawner *s, uint32_t slot)
+{
+	struct execution *e = s->slots[slot];
+	int stage = JAIL_STAGE_NONE, r;
+
+	if (!e || !e->setting_up)
+		return;
+	r = jail_proc_setup_poll(e->proc, &stage);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		setup_failed(s, e, stage, -r);
+		return;
+	}
+	e->setting_up = false;
+	e->t_running = time_now_us();
+	e->t_deadline = e->t_running + (uint64_t)e->timeout_ms * 1000;
 }
 
 static void on_pidfd(struct spawner *s, uint32_t slot)
@@ -332,6 +376,10 @@ static void on_pidfd(struct spawner *s, uint32_t slot)
 
 	if (!e || e->exited)
 		return;
+	/* A jail that dies in its setup has given its verdict (its end of the pipe is closed). */
+	on_setup(s, slot);
+	if (e->setting_up)
+		setup_failed(s, e, JAIL_STAGE_SYNC, EPROTO);
 	r = jail_proc_reap(e->proc, &status, &e->usage);
 	if (r <= 0)
 		return;
@@ -352,8 +400,9 @@ struct pool_go {
 
 /*
  * Payload of a pre-built jail: every layer is already in place (seccomp
- * included); it waits on fd 3 for its script, puts the script at fd 3,
- * lowers RLIMIT_CPU to the request's, and runs the ordinary payload.
+ * included); it prepares the payload (payload_prepare), waits on fd 3 for
+ * its script, puts the script at fd 3, lowers RLIMIT_CPU to the request's,
+ * and runs the ordinary payload.
  * EOF instead of a script means the jail is being discarded.
  */
 static int pool_payload(void *arg)
@@ -368,6 +417,8 @@ static int pool_payload(void *arg)
 	ssize_t n;
 	int fd;
 
+	if (payload_prepare(arg) < 0)
+		_exit(4); /* a broken runner: the request then builds its own jail and gets the error */
 	do {
 		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
@@ -387,9 +438,11 @@ static int pool_payload(void *arg)
 }
 
 /*
- * Builds a jail for e: its three output pipes, its cgroup (memory limit
- * e->memory_bytes) and namespaces.  pooled: fd 3 is a control socket and
- * the script comes later (pool_payload); else fd 3 is e->script_fd.
+ * Starts building a jail for e: its three output pipes, its cgroup (memory
+ * limit e->memory_bytes) and namespaces; the child's own part of the setup
+ * goes on after this returns (jail_start).  pooled: fd 3 is a control
+ * socket and the script comes later (pool_payload); else fd 3 is
+ * e->script_fd.
  */
 static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint32_t cpu_seconds,
 		      int *stage)
@@ -432,7 +485,7 @@ static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint3
 	run.payload = pooled ? pool_payload : payload_run;
 	run.payload_arg = s->payload;
 	run.payload_execs = !pooled && payload_execs(s->payload);
-	r = jail_spawn(s->jail, &run, &e->proc, stage);
+	r = jail_start(s->jail, &run, &e->proc, stage);
 	if (r == 0 && pooled)
 		e->ctl_fd = TAKE_FD(ctl[0]);
 out:
@@ -443,12 +496,23 @@ out:
 	return r;
 }
 
-/* Hands a pre-built jail its request: the request's memory limit, then the script. */
+/*
+ * Hands a pre-built jail its request: the request's memory limit, then the
+ * script.  A jail still in its setup is waited for: it was started before
+ * this request, so it is ready sooner than a new one would be.
+ */
 static int pool_assign(struct execution *p, struct execution *e)
 {
 	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1 };
+	int stage = JAIL_STAGE_NONE;
 	int r;
 
+	r = jail_proc_setup_wait(p->proc, &stage);
+	if (r < 0) {
+		log_event(LOG_WARN, "pool_build_failed", "stage", jail_stage_name(stage), "error",
+			  strerror(-r), NULL);
+		return r;
+	}
 	r = jail_proc_set_memory(p->proc, e->memory_bytes);
 	if (r < 0)
 		return r;
@@ -473,6 +537,7 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	int r = -EAGAIN;
 
 	e->t_started = time_now_us();
+	e->setting_up = false;
 	while (s->npool > 0 && r < 0) {
 		struct execution *p = s->pool[--s->npool];
 		r = pool_assign(p, e);
@@ -480,14 +545,21 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 			offset_release(s, p);
 		execution_free(p); /* after a failure this discards the pre-built jail */
 	}
-	if (r < 0)
+	if (r < 0) {
 		r = build_jail(s, e, false, (e->timeout_ms + 999) / 1000 + 1, &stage);
+		e->setting_up = r == 0;
+	}
 	closep(&e->script_fd);
 	if (r < 0)
 		goto fail;
 
-	e->t_running = time_now_us();
-	e->t_deadline = e->t_running + (uint64_t)e->timeout_ms * 1000;
+	if (e->setting_up) {
+		/* The setup's own bound; on_setup() starts the script's clock. */
+		e->t_deadline = e->t_started + (uint64_t)JAIL_SETUP_TIMEOUT_MS * 1000;
+	} else {
+		e->t_running = time_now_us();
+		e->t_deadline = e->t_running + (uint64_t)e->timeout_ms * 1000;
+	}
 	s->slots[slot] = e;
 	s->running++;
 	{
@@ -495,6 +567,10 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, jail_proc_pidfd(e->proc), &ev) < 0) {
 			kill_execution(e, OUTCOME_INTERNAL);
 		}
+		ev.data.u64 = TAG(TAG_SETUP, slot);
+		if (e->setting_up &&
+		    epoll_ctl(s->epfd, EPOLL_CTL_ADD, jail_proc_setup_fd(e->proc), &ev) < 0)
+			kill_execution(e, OUTCOME_INTERNAL);
 		for (int i = 0; i < STREAM__N; i++) {
 			ev.events = EPOLLIN;
 			ev.data.u64 = TAG(TAG_STREAM0 + i, slot);
@@ -504,10 +580,7 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	}
 	return;
 fail: {
-	char idbuf[24];
-	snprintf(idbuf, sizeof(idbuf), "%" PRIu64, e->id);
-	log_event(LOG_ERROR, "sandbox_setup_failed", "id", idbuf, "stage", jail_stage_name(stage),
-		  "error", strerror(-r), NULL);
+	log_setup_failure(e, stage, -r);
 	s->setup_failures++;
 	jail_proc_free(e->proc);
 	e->proc = NULL;
@@ -620,7 +693,11 @@ static void check_deadlines(struct spawner *s, uint64_t now)
 {
 	for (uint32_t i = 0; i < s->cfg->slots; i++) {
 		struct execution *e = s->slots[i];
-		if (e && !e->exited && now >= e->t_deadline)
+		if (!e || e->exited || now < e->t_deadline)
+			continue;
+		if (e->setting_up)
+			setup_failed(s, e, JAIL_STAGE_SYNC, ETIMEDOUT);
+		else
 			kill_execution(e, OUTCOME_TIMEOUT);
 	}
 }
@@ -972,6 +1049,8 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 				for (uint32_t k = 0; k < cfg->slots; k++)
 					if (s.slots[k])
 						kill_execution(s.slots[k], OUTCOME_INTERNAL);
+			} else if (kind == TAG_SETUP && slot < cfg->slots) {
+				on_setup(&s, slot);
 			} else if (kind == TAG_PIDFD && slot < cfg->slots) {
 				on_pidfd(&s, slot);
 			} else if (kind >= TAG_STREAM0 && kind < TAG_STREAM0 + STREAM__N &&

@@ -5,7 +5,8 @@
 # of the result pipe, fds 1/2 separate pipes, fd 0 /dev/null.  Cold mode
 # spawns `/usr/bin/python3 -I -B -c <runner source>`; warm mode execs the
 # source into a "pyexec_runner" namespace in this process (numpy and pandas
-# preloaded, as in the zygote) and forks a child that calls run(warm=True).
+# preloaded, as in the zygote) and forks a child that calls run(warm=True),
+# or prepare() and then run(warm=True, prepared=True) as a pre-built jail does.
 #
 # Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/runner
 
@@ -128,8 +129,12 @@ def namespace():
     return namespace
 
 
-@pytest.fixture(scope="module")
-def warm(namespace):
+@pytest.fixture(scope="module", params=["fresh", "prepared"])
+def warm(namespace, request):
+    # "prepared": a child built ahead of its request (--pool), which calls
+    # prepare() before its script is there and then run(prepared=True).
+    prepared = request.param == "prepared"
+
     def run_warm(script, stale_output=None):
         def start(fds):
             pid = os.fork()
@@ -143,7 +148,11 @@ def warm(namespace):
                         stale.write(stale_output)
                         sys.stdout = sys.__stdout__ = stale
                         del stale
-                    namespace["run"](warm=True)
+                    # As in the embedded zygote, which installs no signal handlers.
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    if prepared:
+                        namespace["prepare"]()
+                    namespace["run"](warm=True, prepared=prepared)
                 finally:
                     os._exit(99)  # run() returned or raised: a contract breach
             return pid
@@ -689,6 +698,12 @@ def test_warm_seeds_linecache_directly(warm):
 def test_warm_drops_zygote_output(warm):
     out = warm("def main():\n    print('mine')\n    return 1\n", stale_output="zygote's")
     assert (out.result(), out.stdout) == (1, b"mine\n")
+
+
+def test_warm_sigint_is_keyboard_interrupt(warm):
+    doc = warm("import os, signal\ndef main():\n    os.kill(os.getpid(), signal.SIGINT)\n"
+               "    return 'not reached'\n").error("runtime_error")
+    assert doc["exception_type"] == "KeyboardInterrupt", doc
 
 
 def test_warm_traceback_hides_runner(warm):

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,111 @@ static int exec_payload(void *arg)
 static int exit_payload(void *arg)
 {
 	_exit((int)(long)arg);
+}
+
+/* Waits for a byte (or EOF) on fd 3, then exits 5: a payload still running when asked. */
+static int wait_payload(void *arg)
+{
+	char c;
+	(void)arg;
+	(void)!read(3, &c, 1);
+	_exit(5);
+}
+
+static void init_run(struct jail_run *run, const char *name)
+{
+	memset(run, 0, sizeof(*run));
+	run->name = name;
+	run->limits.memory_bytes = 32 << 20;
+	run->limits.pids_max = 8;
+	run->limits.cpu_percent = 100;
+	run->cpu_seconds = 2;
+	for (int i = 0; i < 5; i++)
+		run->fds[i] = -1;
+}
+
+/* Polls the verdict the way the spawner does: on the setup fd, without blocking in between. */
+static int poll_verdict(struct jail_proc *p, int *stage, int *polls)
+{
+	int r;
+	*polls = 0;
+	while ((r = jail_proc_setup_poll(p, stage)) == 0 && *polls < 10000) {
+		struct pollfd pfd = { .fd = jail_proc_setup_fd(p), .events = POLLIN };
+		(*polls)++;
+		if (poll(&pfd, 1, 1000) == 0)
+			break;
+	}
+	return r;
+}
+
+/* jail_start(): the caller goes on while the child sets up; the verdict is an event. */
+static void test_async_verdict(struct jail *j)
+{
+	struct jail_run run;
+	struct jail_proc *p = NULL;
+	struct cgroup_usage u;
+	int stage = JAIL_STAGE_NONE, status = 0, polls = 0, r;
+
+	{
+		char *argv[] = { (char *)"/nonexistent/binary", NULL };
+		struct exec_args a = { argv[0], argv };
+		init_run(&run, "async-1");
+		run.payload = exec_payload;
+		run.payload_arg = &a;
+		run.payload_execs = true;
+		r = jail_start(j, &run, &p, &stage);
+		CHECK(r == 0, "jail_start returns before the child's exec (err %d)", r);
+		if (r == 0) {
+			CHECK(jail_proc_setup_fd(p) >= 0, "a setup fd to wait on");
+			r = poll_verdict(p, &stage, &polls);
+			CHECK(r == -ENOENT && stage == JAIL_STAGE_EXEC,
+			      "the failed exec arrives as the verdict (r %d stage %s)", r,
+			      jail_stage_name(stage));
+			stage = JAIL_STAGE_NONE;
+			r = jail_proc_setup_poll(p, &stage);
+			CHECK(r == -ENOENT && stage == JAIL_STAGE_EXEC, "the verdict is given again (r %d)",
+			      r);
+			CHECK(jail_proc_setup_fd(p) == -1, "its fd is closed once taken");
+			jail_proc_free(p);
+		}
+	}
+	{
+		int ctl[2];
+		if (pipe2(ctl, O_CLOEXEC) < 0) {
+			CHECK(0, "pipe: %s", strerror(errno));
+			return;
+		}
+		init_run(&run, "async-2");
+		run.fds[3] = ctl[0];
+		run.payload = wait_payload;
+		r = jail_start(j, &run, &p, &stage);
+		close(ctl[0]);
+		CHECK(r == 0, "jail_start with an in-process payload (err %d)", r);
+		if (r == 0) {
+			r = poll_verdict(p, &stage, &polls);
+			CHECK(r == 1, "verdict: started, while the payload still runs (r %d)", r);
+			CHECK(jail_proc_reap(p, &status, &u) == 0, "the payload is still running");
+			(void)!write(ctl[1], "x", 1);
+			for (int i = 0; i < 5000 && (r = jail_proc_reap(p, &status, &u)) == 0; i++)
+				usleep(1000);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+			      "then it goes on and exits (status %d)", status);
+			jail_proc_free(p);
+		}
+		close(ctl[1]);
+	}
+	{
+		/* jail_spawn waits for the same verdict. */
+		init_run(&run, "async-3");
+		run.payload = exit_payload;
+		run.payload_arg = (void *)0L;
+		r = jail_start(j, &run, &p, &stage);
+		if (r == 0) {
+			r = jail_proc_setup_wait(p, &stage);
+			CHECK(r == 0, "jail_proc_setup_wait: started (r %d)", r);
+			jail_proc_free(p);
+		}
+	}
 }
 
 /* Runs argv in a jail; returns the wait status and fills out with its stdout. */
@@ -177,6 +283,8 @@ int main(void)
 			jail_proc_free(p);
 		}
 	}
+
+	test_async_verdict(j);
 
 	{
 		uint64_t t0 = time_now_us();
