@@ -380,19 +380,27 @@ class Daemon:
                 (p.get("front") or {}).get("pid"): "front",
                 (p.get("spawner") or {}).get("pid"): "spawner"}
 
+    def pool_size(self):
+        args = MODE_ARGS[self.mode]
+        return int(args[args.index("--pool") + 1]) if "--pool" in args else 0
+
     def wait_idle(self, timeout=15.0):
         """Until /health shows nothing busy or queued and only the daemon's own
-        processes are left (no jail still being reaped); bounded."""
+        processes are left (no jail still being reaped; pre-built jails waiting
+        for a request are the daemon's own); bounded."""
         deadline = time.monotonic() + timeout
         base = {p for p in self.roles() if p}
+        pooled = self.pool_size()
         while time.monotonic() < deadline:
             try:
                 c = Client(self.port)
                 status, data = c.request("GET", "/health")
                 c.close()
                 slots = json.loads(data).get("slots") or {}
+                # busy counts a jail until it is reaped, so with none busy any
+                # other process is a pre-built jail.
                 if (status == 200 and not slots.get("busy") and not slots.get("queued")
-                        and set(tree(self.proc.pid)) <= base):
+                        and len(set(tree(self.proc.pid)) - base) <= pooled):
                     return True
             except (OSError, http.client.HTTPException, ValueError):
                 pass
