@@ -98,6 +98,35 @@ def free_port():
 # /proc helpers
 
 
+def raw_post(port, body, extra_headers=b"", wait=10.0):
+    """POSTs body to /execute over a plain socket (Connection: close) and
+    returns every byte the server sent within `wait` s, possibly none: a
+    server that refuses a body may stop reading it and close, which the send
+    then shrugs off."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+    data = b""
+    try:
+        s.sendall(b"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\nConnection: close\r\n%s\r\n" % (len(body), extra_headers))
+        t0 = time.monotonic()
+        try:
+            for i in range(0, len(body), 1 << 16):
+                s.sendall(body[i:i + (1 << 16)])
+        except OSError:
+            pass
+        try:
+            while time.monotonic() - t0 < wait:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+    finally:
+        s.close()
+    return data
+
+
 def _read(path, mode="r"):
     try:
         with open(path, mode) as f:

@@ -2,7 +2,6 @@
 leak check runs (which includes /health answering "healthy")."""
 
 import json
-import socket
 import threading
 import time
 from textwrap import dedent
@@ -185,27 +184,7 @@ def test_max_body_bytes_flag(start_daemon):
 def test_huge_body_rejected(client):
     """An 8 MB body: 413 (or the connection closed after it), daemon fine."""
     body = b'{"script": "def main(): return 1", "pad": "' + b"x" * (8 << 20) + b'"}'
-    s = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-    try:
-        s.sendall(b"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
-        t0 = time.monotonic()
-        try:
-            for i in range(0, len(body), 1 << 16):
-                s.sendall(body[i:i + (1 << 16)])
-        except OSError:
-            pass  # the server may stop reading once it has answered
-        data = b""
-        try:
-            while time.monotonic() - t0 < 10:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
-    finally:
-        s.close()
+    data = u.raw_post(client.port, body)
     if data:
         status = int(data.split(b" ", 2)[1])
         assert status == 413, data[:500]

@@ -60,36 +60,14 @@ def test_module_changes_do_not_leak(client):
                    "planted": False}, got
 
 
-def test_sigterm_drains_in_flight_work(start_daemon):
-    d = start_daemon(["--slots", "1", "--queue", "2"])
+def sigterm_during(d, script, timeout):
+    """Sends the daemon SIGTERM while script runs (0.8 s into it); returns
+    the script's response, and the time of the signal, once the daemon has
+    exited, which it must do with status 0."""
     box = {}
 
     def slow():
-        box["r"] = d.client.execute("import time\ndef main():\n    time.sleep(2)\n    return 'done'\n",
-                                    timeout=10, http_timeout=30)
-
-    t = threading.Thread(target=slow)
-    t.start()
-    time.sleep(0.8)
-    d.proc.send_signal(signal.SIGTERM)
-    t.join(30)
-    r = box["r"]
-    assert r.status_code == 200 and u.json_body(r)["result"] == "done", r.text[:300]
-    d.proc.wait(20)
-    assert d.proc.returncode == 0
-    d.returncode = d.proc.returncode  # stopped here, not by the fixture
-    assert not u.cgroup_dirs_named(d.pid)
-
-
-def test_sigterm_grace_period_then_kill(start_daemon):
-    """Past --shutdown-grace the daemon answers what still runs with 503,
-    kills it, and exits 0 with nothing left behind."""
-    d = start_daemon(["--slots", "1", "--queue", "2", "--shutdown-grace", "1"])
-    box = {}
-
-    def slow():
-        box["r"] = d.client.execute("import time\ndef main():\n    time.sleep(30)\n    return 1\n",
-                                    timeout=60, http_timeout=60)
+        box["r"] = d.client.execute(script, timeout=timeout, http_timeout=60)
 
     t = threading.Thread(target=slow)
     t.start()
@@ -97,12 +75,26 @@ def test_sigterm_grace_period_then_kill(start_daemon):
     t0 = time.monotonic()
     d.proc.send_signal(signal.SIGTERM)
     t.join(30)
-    r = box["r"]
-    assert r.status_code == 503, r.text[:300]
     d.proc.wait(20)
     assert d.proc.returncode == 0
+    d.returncode = d.proc.returncode  # stopped here, not by the fixture
+    return box["r"], t0
+
+
+def test_sigterm_drains_in_flight_work(start_daemon):
+    d = start_daemon(["--slots", "1", "--queue", "2"])
+    r, _ = sigterm_during(d, "import time\ndef main():\n    time.sleep(2)\n    return 'done'\n", 10)
+    assert r.status_code == 200 and u.json_body(r)["result"] == "done", r.text[:300]
+    assert not u.cgroup_dirs_named(d.pid)
+
+
+def test_sigterm_grace_period_then_kill(start_daemon):
+    """Past --shutdown-grace the daemon answers what still runs with 503,
+    kills it, and exits 0 with nothing left behind."""
+    d = start_daemon(["--slots", "1", "--queue", "2", "--shutdown-grace", "1"])
+    r, t0 = sigterm_during(d, "import time\ndef main():\n    time.sleep(30)\n    return 1\n", 60)
+    assert r.status_code == 503, r.text[:300]
     assert time.monotonic() - t0 < 10
-    d.returncode = d.proc.returncode
     deadline = time.monotonic() + 5
     while u.uid_processes(u.SANDBOX_UID) and time.monotonic() < deadline:
         time.sleep(0.1)

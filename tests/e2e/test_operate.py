@@ -144,28 +144,7 @@ def raw_post_status(port, body, extra_headers=b""):
     """POSTs body over a plain socket and returns the answer's status, or None
     when the server closed before an answer could be read (it may stop reading
     a body it has refused)."""
-    import socket
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    data = b""
-    try:
-        s.sendall(b"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\nConnection: close\r\n%s\r\n" % (len(body), extra_headers))
-        try:
-            for i in range(0, len(body), 1 << 16):
-                s.sendall(body[i:i + (1 << 16)])
-        except OSError:
-            pass
-        t0 = time.monotonic()
-        try:
-            while time.monotonic() - t0 < 10:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
-    finally:
-        s.close()
+    data = u.raw_post(port, body, extra_headers)
     # a complete answer is checked; none at all (closed before one could be
     # read) or a cut one cannot be
     parsed = oc.check_raw("POST", "/execute", data,
