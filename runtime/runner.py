@@ -3,13 +3,14 @@
 #
 # Contract with the C side.  fds: 0 /dev/null, 1 stdout pipe, 2 stderr pipe,
 # 3 the script (sealed memfd, UTF-8), 4 the result channel, which receives
-# exactly one JSON document, always valid UTF-8:
+# exactly one JSON document on one line, always valid UTF-8, then "\n":
 #   {"ok":true,"result":...} or {"ok":false,"error_type":T,"error":MESSAGE,...}
 # with T one of invalid_encoding, syntax_error (+ line, column when known),
 # missing_main, main_not_callable, system_exit, memory_limit, runtime_error
 # (+ exception_type, traceback), result_nan, result_not_serializable,
-# internal_error.  stdout/stderr are flushed before it is written.  Exit
-# status 0 once it is written, 3 if fd 4 was unusable (the script closed it),
+# internal_error.  stdout/stderr are flushed before it is written.  The
+# newline says the document is complete: the daemon answers as soon as it
+# sees it, and tears the jail down after.  Exit status 0 once it is written, 3 if fd 4 was unusable (the script closed it),
 # 2 if the runner itself broke.  run() never returns but calls os._exit, so
 # atexit handlers and leftover threads never run.
 #
@@ -410,7 +411,7 @@ def _finish(doc, pid, channel):
         # The script may have closed fd 4 and opened something else there.
         if (st.st_dev, st.st_ino) != channel:
             raise OSError("result channel replaced")
-        view = memoryview(doc)
+        view = memoryview(doc + b"\n")
         while view:
             view = view[_write(4, view):]
         _close(4)

@@ -509,7 +509,7 @@ int jail_proc_set_memory(struct jail_proc *p, uint64_t bytes)
 	return p->cg ? cgroup_exec_set_memory(p->cg, bytes) : 0;
 }
 
-void jail_proc_kill(struct jail_proc *p)
+void jail_proc_kill_init(struct jail_proc *p)
 {
 	if (p->pid > 0 && !p->reaped) {
 		/*
@@ -522,6 +522,16 @@ void jail_proc_kill(struct jail_proc *p)
 		    (syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0) < 0 && errno == ENOSYS))
 			(void)kill(p->pid, SIGKILL);
 	}
+}
+
+int jail_proc_usage(struct jail_proc *p, struct cgroup_usage *usage)
+{
+	return p->cg ? cgroup_exec_usage(p->cg, usage) : -ENOTSUP;
+}
+
+void jail_proc_kill(struct jail_proc *p)
+{
+	jail_proc_kill_init(p);
 	if (p->cg) {
 		/* Best effort: -ENOTSUP without cgroups, where the pid namespace does it. */
 		int r = cgroup_exec_kill(p->cg);

@@ -105,6 +105,12 @@ int jail_proc_set_memory(struct jail_proc *p, uint64_t bytes) _wur_;
 /* SIGKILLs the jail's init (which takes its whole pid namespace) and every process of its cgroup. */
 void jail_proc_kill(struct jail_proc *p);
 
+/* SIGKILLs the jail's init only, without waiting: its pid namespace goes with it. */
+void jail_proc_kill_init(struct jail_proc *p);
+
+/* Usage so far of a jail that still runs, from its cgroup: 0, or -ENOTSUP without one. */
+int jail_proc_usage(struct jail_proc *p, struct cgroup_usage *usage) _wur_;
+
 /*
  * Reaps the init without blocking.  Returns 1 and the wait status when it
  * has exited, 0 if it still runs, -errno on error.  Fills *usage from the

@@ -9,9 +9,13 @@
  *  - nothing blocks on a jail's own setup: a slot holds its execution from
  *    the clone on, and the child's setup verdict is one more event, so
  *    other executions' output and ends are served meanwhile;
- *  - an execution is answered only when its jail's init has been reaped
- *    (so its whole pid namespace is gone) and all three pipes reached EOF;
- *    its cgroup is removed before the answer is sent;
+ *  - an execution is answered once its runner has reported (a complete
+ *    result document, see execution_reported), its jail's init has been
+ *    sent SIGKILL and the output it wrote before reporting has been read;
+ *    otherwise only when that init has been reaped (so its whole pid
+ *    namespace is gone) and all three pipes reached EOF.  Either way the
+ *    slot stays taken until the init is reaped and the cgroup removed, so
+ *    a jail being torn down still counts against --slots;
  *  - the front is untrusted: a malformed message drops it (we exit and
  *    the supervisor restarts the pair).
  */
@@ -67,6 +71,7 @@ struct execution {
 	struct jail_proc *proc;
 	struct stream streams[STREAM__N];
 	bool setting_up;     /* the jail has not given its setup verdict yet */
+	bool answered;       /* its result has been sent; the slot waits for the reap */
 	bool exited;
 	bool killed;
 	int outcome; /* set when we decided to kill, else -1 */
@@ -91,6 +96,7 @@ struct spawner {
 	uint64_t offsets_used[2]; /* host uid offsets held by running or pooled jails */
 	struct execution *queue_head, *queue_tail;
 	uint32_t queued, running;
+	uint32_t lingering; /* running executions already answered, their jails dying */
 	uint64_t seq;
 	uint64_t seq_at_check; /* warm: s->seq when the zygote's huge pages were last checked */
 	size_t huge_bytes;     /* warm: the zygote's huge-page bytes after the last collapse */
@@ -315,6 +321,25 @@ static int classify(const struct spawner *s, const struct execution *e)
 
 static void start_next(struct spawner *s);
 
+/*
+ * Whether the result stream holds the runner's whole report: at EOF, a
+ * document ended by the newline the runner writes after it (runner.py),
+ * not one cut short by a kill.
+ */
+static bool has_report(const struct execution *e)
+{
+	const struct stream *st = &e->streams[STREAM_RESULT];
+
+	return st->fd < 0 && !st->truncated && st->len > 0 && st->buf[st->len - 1] == '\n';
+}
+
+/* The newline is the runner's end mark, not part of the document the front parses. */
+static void strip_report_mark(struct execution *e)
+{
+	if (has_report(e))
+		e->streams[STREAM_RESULT].len--;
+}
+
 static void finish(struct spawner *s, uint32_t slot)
 {
 	struct execution *e = s->slots[slot];
@@ -324,7 +349,12 @@ static void finish(struct spawner *s, uint32_t slot)
 	jail_proc_free(e->proc);
 	e->proc = NULL;
 	offset_release(s, e);
-	send_result(s, e, outcome, e->setup_stage, e->setup_err);
+	if (e->answered) {
+		s->lingering--;
+	} else {
+		strip_report_mark(e);
+		send_result(s, e, outcome, e->setup_stage, e->setup_err);
+	}
 	s->slots[slot] = NULL;
 	s->running--;
 	execution_free(e);
@@ -367,6 +397,38 @@ static void on_setup(struct spawner *s, uint32_t slot)
 	e->setting_up = false;
 	e->t_running = time_now_us();
 	e->t_deadline = e->t_running + (uint64_t)e->timeout_ms * 1000;
+}
+
+/*
+ * The runner of the jail in slot has reported and nothing was decided
+ * against the execution: it is answered now, without waiting for its
+ * jail's teardown (freeing an address space copied from the zygote takes a
+ * few ms of kernel time).  Init gets SIGKILL first, which takes the pid
+ * namespace and everything in it; what the runner printed before
+ * reporting is already in the pipes (it flushes first); CPU and memory
+ * come from the cgroup, as at a reap.  Without cgroup usage figures it
+ * waits for the reap as before.
+ */
+static void answer_early(struct spawner *s, uint32_t slot)
+{
+	struct execution *e = s->slots[slot];
+	struct cgroup_usage u;
+
+	if (e->answered || e->exited || e->killed || e->setting_up || e->outcome >= 0 ||
+	    !has_report(e))
+		return;
+	if (jail_proc_usage(e->proc, &u) < 0 || (!u.cpu_us && !u.peak_memory_bytes))
+		return;
+	strip_report_mark(e);
+	jail_proc_kill_init(e->proc);
+	e->killed = true;
+	for (int i = STREAM_STDOUT; i <= STREAM_STDERR; i++)
+		if (e->streams[i].fd >= 0)
+			(void)stream_drain(s, e, i);
+	e->usage = u;
+	send_result(s, e, OUTCOME_EXITED, 0, 0);
+	e->answered = true;
+	s->lingering++;
 }
 
 static void on_pidfd(struct spawner *s, uint32_t slot)
@@ -674,7 +736,7 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->memory_bytes = m->exec.memory_bytes;
 	e->t_enqueued = time_now_us();
 
-	if (s->queued + s->running >= s->cfg->slots + s->cfg->queue) {
+	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {
 		/* The front admits no more than this; a front that does is misbehaving. */
 		send_result(s, e, OUTCOME_INTERNAL, 0, EBUSY);
 		execution_free(e);
@@ -693,7 +755,7 @@ static void check_deadlines(struct spawner *s, uint64_t now)
 {
 	for (uint32_t i = 0; i < s->cfg->slots; i++) {
 		struct execution *e = s->slots[i];
-		if (!e || e->exited || now < e->t_deadline)
+		if (!e || e->exited || e->answered || now < e->t_deadline)
 			continue;
 		if (e->setting_up)
 			setup_failed(s, e, JAIL_STAGE_SYNC, ETIMEDOUT);
@@ -1063,9 +1125,12 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 		}
 		now = time_now_us();
 		check_deadlines(&s, now);
-		for (uint32_t k = 0; k < cfg->slots; k++)
+		for (uint32_t k = 0; k < cfg->slots; k++) {
 			if (s.slots[k] && execution_done(s.slots[k]))
 				finish(&s, k);
+			else if (s.slots[k] && s.slots[k]->streams[STREAM_RESULT].fd < 0)
+				answer_early(&s, k);
+		}
 		if (s.stopping) {
 			/* Queued work will never be answered: drop it. */
 			struct execution *e;

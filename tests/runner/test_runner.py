@@ -33,6 +33,10 @@ MISSING_MAIN = "Validation error: Script must contain a main() function"
 
 class Outcome:
     def __init__(self, status, out, err, raw):
+        # The contract: one line, whose newline marks the document complete.
+        if raw:
+            assert raw.endswith(b"\n") and raw.count(b"\n") == 1, raw[-200:]
+            raw = raw[:-1]
         self.status, self.stdout, self.stderr, self.raw = status, out, err, raw
 
     @property
