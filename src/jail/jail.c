@@ -82,7 +82,7 @@ struct jail_proc {
 	int pidfd;
 	bool reaped;
 	struct cgroup_exec *cg;
-	int report_fd;             /* setup verdict pipe (non-blocking), -1 once taken */
+	int report_fd;             /* setup verdict pipe (non-blocking), open until jail_proc_free */
 	struct setup_report report; /* what has arrived of a failure report */
 	size_t report_got;
 	int setup_rc;              /* the verdict once taken: 1, or -errno */
@@ -350,12 +350,11 @@ int jail_proc_setup_fd(const struct jail_proc *p)
 
 int jail_proc_setup_poll(struct jail_proc *p, int *stage)
 {
-	if (p->report_fd >= 0) {
+	if (p->setup_rc == 0) {
 		int r = read_verdict(p);
 		if (r == 0)
 			return 0;
 		p->setup_rc = r;
-		closep(&p->report_fd);
 	}
 	if (p->setup_rc < 0)
 		*stage = p->setup_stage;

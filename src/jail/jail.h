@@ -82,7 +82,12 @@ int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 /* jail_start(), then waits for the verdict: 0 once the payload has started, or -errno with *stage. */
 int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
 
-/* Readable (or at EOF) when the setup verdict can be taken; -1 once it has been. */
+/*
+ * Readable (or at EOF) when the setup verdict can be taken.  It stays open
+ * until jail_proc_free(): a caller that polls it with epoll must remove it
+ * once the verdict is in, since later forks of the caller share the open
+ * file, so that closing it would not end the registration.
+ */
 int jail_proc_setup_fd(const struct jail_proc *p);
 
 /*

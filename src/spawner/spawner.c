@@ -373,6 +373,8 @@ static void setup_failed(struct spawner *s, struct execution *e, int stage, int 
 {
 	log_setup_failure(e, stage, err);
 	s->setup_failures++;
+	/* Explicitly: a jail cloned since shares the pipe, so closing it would not end the watch. */
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, jail_proc_setup_fd(e->proc), NULL);
 	e->setting_up = false;
 	e->setup_stage = stage;
 	e->setup_err = err;
@@ -390,6 +392,7 @@ static void on_setup(struct spawner *s, uint32_t slot)
 	r = jail_proc_setup_poll(e->proc, &stage);
 	if (r == 0)
 		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, jail_proc_setup_fd(e->proc), NULL);
 	if (r < 0) {
 		setup_failed(s, e, stage, -r);
 		return;
