@@ -53,3 +53,37 @@ def test_answered_jails_still_hold_their_slot(start_daemon):
         assert body["result"] == i, body
     h = d.client.health()
     assert h["slots"]["busy"] == 0 and h["slots"]["queued"] == 0, h
+
+
+def test_processes_left_after_the_report_are_killed(client, no_leaks):
+    # A forked process that ignores SIGTERM and outlives main(): the jail's
+    # init is killed at the report, which takes the whole pid namespace
+    # (no_leaks then finds no sandbox process and no cgroup left).
+    script = ("import os, signal, time\n"
+              "def main():\n"
+              "    if os.fork() == 0:\n"
+              "        signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+              "        os.close(4)\n"
+              "        time.sleep(60)\n"
+              "        os._exit(0)\n"
+              "    return 'parent'\n")
+    t0 = time.monotonic()
+    assert client.ok(script, timeout=30)["result"] == "parent"
+    assert time.monotonic() - t0 < 15
+
+
+def test_output_after_the_report_is_not_waited_for(client, no_leaks):
+    # Output written after the report (by a process the script left behind)
+    # is not part of the answer, and does not hold it up.
+    script = ("import os, sys, time\n"
+              "def main():\n"
+              "    print('kept', flush=True)\n"
+              "    if os.fork() == 0:\n"
+              "        os.close(4)\n"
+              "        time.sleep(0.5)\n"
+              "        for _ in range(100000):\n"
+              "            sys.stdout.write('late ' * 20 + '\\n')\n"
+              "        os._exit(0)\n"
+              "    return 1\n")
+    body = client.ok(script, timeout=30)
+    assert body["result"] == 1 and body["stdout"] == "kept\n", body["stdout"][:200]
