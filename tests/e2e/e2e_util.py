@@ -665,8 +665,14 @@ class LeakBaseline:
         self.daemon = daemon
         self.take()
 
-    def take(self):
+    def take(self, settle=10.0):
         d = self.daemon
+        # An execution is answered before its jail is torn down (the jail
+        # keeps its slot until reaped): wait, bounded, until no jail of the
+        # daemon is left, so that none is counted as part of the idle state.
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline and set(d.tree()) & set(uid_processes(SANDBOX_UID)):
+            time.sleep(0.05)
         self.children = direct_children(d.pid)
         self.tree = d.tree()
         self.tree_size = len(self.tree)
