@@ -10,7 +10,7 @@
  *    the clone on, and the child's setup verdict is one more event, so
  *    other executions' output and ends are served meanwhile;
  *  - an execution is answered once its runner has reported (a complete
- *    result document, see execution_reported), its jail's init has been
+ *    result document, see has_report), its jail's init has been
  *    sent SIGKILL and the output it wrote before reporting has been read;
  *    otherwise only when that init has been reaped (so its whole pid
  *    namespace is gone) and all three pipes reached EOF.  Either way the
