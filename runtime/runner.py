@@ -10,15 +10,16 @@
 # (+ exception_type, traceback), result_nan, result_not_serializable,
 # internal_error.  stdout/stderr are flushed before it is written.  The
 # newline says the document is complete: the daemon answers as soon as it
-# sees it, and tears the jail down after.  Exit status 0 once it is written, 3 if fd 4 was unusable (the script closed it),
-# 2 if the runner itself broke.  run() never returns but calls os._exit, so
+# sees it, and tears the jail down after.  Exit status 0 once it is
+# written, 3 if fd 4 was unusable (the script closed it), 2 if the runner
+# itself broke.  run() never returns but calls os._exit, so
 # atexit handlers and leftover threads never run.
 #
 # Cold mode: `python3 -I -B -c <this file>`.  Warm mode: a zygote with numpy
 # and pandas preloaded execs this once into a namespace named "pyexec_runner"
 # and calls run(warm=True) in each forked child.  A child built ahead of its
-# request (--pool) calls prepare() first, while it waits for the script, and
-# then run(warm=True, prepared=True).  So the top level only
+# request (--pool) calls prepare() first, while it waits for the script; run()
+# then finds it done.  So the top level only
 # defines things and imports cheap modules: a cold hello world must cost
 # little more than starting Python.  That rules out even json and linecache,
 # which import re (some 9 ms, a third of a cold start); see _dumps and __loader__.
@@ -53,6 +54,7 @@ _MISSING_MAIN = "Validation error: Script must contain a main() function"
 _ABSENT = object()
 _KEEP = []     # streams replaced at start-up, kept alive (see _setup_streams)
 _STREAMS = []  # our stdout/stderr wrappers, flushed at the end
+_PREPARED = []  # non-empty once prepare() has run in this process
 
 
 class _Refused(TypeError):
@@ -423,7 +425,10 @@ def _finish(doc, pid, channel):
 def prepare():
     """Warm child only: the per-process state a fresh python3 would start
     with, set up before the script is read, so that a child built ahead of
-    its request has done it before the request comes.  Raises on failure."""
+    its request has done it before the request comes.  Once per process;
+    raises on failure."""
+    if _PREPARED:
+        return
     _reseed()
     # A fresh python3 maps SIGINT to KeyboardInterrupt; the embedded zygote
     # was started without its signal handlers.  _signal, not signal: its
@@ -431,9 +436,10 @@ def prepare():
     import _signal
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     _setup_streams()
+    _PREPARED.append(True)
 
 
-def run(warm=False, prepared=False):
+def run(warm=False):
     """Runs the script on fd 3 and reports on fd 4; never returns."""
     try:
         try:
@@ -441,9 +447,9 @@ def run(warm=False, prepared=False):
         except OSError:
             _exit(3)  # no result channel, so nobody to report to
         try:
-            if warm and not prepared:
-                prepare()
-            elif not warm:
+            if warm:
+                prepare()  # unless a pre-built jail did it already
+            else:
                 _setup_streams()
             doc = _execute()
         except MemoryError:

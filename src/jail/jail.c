@@ -555,6 +555,9 @@ int jail_proc_reap(struct jail_proc *p, int *status, struct cgroup_usage *usage)
 	if (w == 0)
 		return 0;
 	p->reaped = true;
+	*status = st;
+	if (!usage)
+		return 1;
 	if (p->cg && cgroup_exec_usage(p->cg, &u) >= 0 && (u.cpu_us || u.peak_memory_bytes)) {
 		/* cgroup numbers cover every process of the jail */
 	} else {
@@ -562,7 +565,6 @@ int jail_proc_reap(struct jail_proc *p, int *status, struct cgroup_usage *usage)
 			   (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec;
 		u.peak_memory_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	}
-	*status = st;
 	*usage = u;
 	return 1;
 }

@@ -118,8 +118,8 @@ int jail_proc_usage(struct jail_proc *p, struct cgroup_usage *usage) _wur_;
 
 /*
  * Reaps the init without blocking.  Returns 1 and the wait status when it
- * has exited, 0 if it still runs, -errno on error.  Fills *usage from the
- * cgroup (or rusage without cgroups).
+ * has exited, 0 if it still runs, -errno on error.  Fills *usage (unless
+ * NULL) from the cgroup (or rusage without cgroups).
  */
 int jail_proc_reap(struct jail_proc *p, int *status, struct cgroup_usage *usage) _wur_;
 

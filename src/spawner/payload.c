@@ -285,8 +285,7 @@ int payload_run(void *arg)
 		PyOS_AfterFork_Child();
 	{
 		PyObject *args = PyTuple_New(0);
-		PyObject *kwargs = Py_BuildValue("{s:O,s:O}", "warm", Py_True, "prepared",
-						 p->prepared ? Py_True : Py_False);
+		PyObject *kwargs = Py_BuildValue("{s:O}", "warm", Py_True);
 		PyObject *res = args && kwargs ? PyObject_Call(p->run_fn, args, kwargs) : NULL;
 		(void)res;
 	}

@@ -445,7 +445,8 @@ static void on_pidfd(struct spawner *s, uint32_t slot)
 	on_setup(s, slot);
 	if (e->setting_up)
 		setup_failed(s, e, JAIL_STAGE_SYNC, EPROTO);
-	r = jail_proc_reap(e->proc, &status, &e->usage);
+	/* An answered execution's usage was taken at its report. */
+	r = jail_proc_reap(e->proc, &status, e->answered ? NULL : &e->usage);
 	if (r <= 0)
 		return;
 	e->exited = true;

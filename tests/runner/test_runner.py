@@ -6,7 +6,7 @@
 # spawns `/usr/bin/python3 -I -B -c <runner source>`; warm mode execs the
 # source into a "pyexec_runner" namespace in this process (numpy and pandas
 # preloaded, as in the zygote) and forks a child that calls run(warm=True),
-# or prepare() and then run(warm=True, prepared=True) as a pre-built jail does.
+# after prepare() has run in it or not (a pre-built jail calls it first).
 #
 # Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/runner
 
@@ -136,7 +136,7 @@ def namespace():
 @pytest.fixture(scope="module", params=["fresh", "prepared"])
 def warm(namespace, request):
     # "prepared": a child built ahead of its request (--pool), which calls
-    # prepare() before its script is there and then run(prepared=True).
+    # prepare() before its script is there and then run().
     prepared = request.param == "prepared"
 
     def run_warm(script, stale_output=None):
@@ -156,7 +156,7 @@ def warm(namespace, request):
                     signal.signal(signal.SIGINT, signal.SIG_DFL)
                     if prepared:
                         namespace["prepare"]()
-                    namespace["run"](warm=True, prepared=prepared)
+                    namespace["run"](warm=True)
                 finally:
                     os._exit(99)  # run() returned or raised: a contract breach
             return pid
