@@ -94,10 +94,6 @@ def free_port():
         s.close()
 
 
-# ---------------------------------------------------------------------------
-# /proc helpers
-
-
 def raw_post(port, body, extra_headers=b"", wait=10.0):
     """POSTs body to /execute over a plain socket (Connection: close) and
     returns every byte the server sent within `wait` s, possibly none: a
@@ -125,6 +121,10 @@ def raw_post(port, body, extra_headers=b"", wait=10.0):
     finally:
         s.close()
     return data
+
+
+# ---------------------------------------------------------------------------
+# /proc helpers
 
 
 def _read(path, mode="r"):
