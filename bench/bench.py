@@ -758,7 +758,7 @@ def mib(kib):
     return "-" if kib is None else "%.1f" % (kib / 1024.0)
 
 
-def report(results, started, errors):
+def report(results, started, errors, floor=None):
     by = {r["mode"]: r for r in results}
     cold = by.get("cold")
     lines = []
@@ -856,6 +856,9 @@ def report(results, started, errors):
                      "%.0f%% of a core" % (100 * max(cpu)) if cpu else "-",
                      "%.2f" % r.get("start_s", 0), "%.0f" % r.get("mode_s", 0)])
     lines.append(table(rows))
+    lines.append("")
+    if floor:
+        lines += floor_report(floor)
     again = ["%s %s%s (%.2f cores)" % (r["mode"], w, "" if c is None else " c=%d" % c,
                                        x["other_cores"])
              for r in results
@@ -899,6 +902,101 @@ def source_info():
     return {"head": head, "dirty": bool(dirty), "built": built}
 
 
+# ---------------------------------------------------------------------------
+# Machine floor: what this machine charges for the fork-per-execution design itself,
+# measured in the same run with no jail and no daemon, so that the modes' figures can be
+# read against it (a VM whose page-table work does not scale over its CPUs caps every
+# fork-based service, whatever it does on top).
+
+FLOOR_PYTHON = "/usr/bin/python3"
+FLOOR_FORKS = 40 if QUICK else 150      # fork()+_exit() per process, bounded by FLOOR_CAP_S too
+FLOOR_CAP_S = 3.0 if QUICK else 6.0
+FLOOR_SPIN = 300000 if QUICK else 1000000
+FLOOR_SCRIPT = r"""
+import os, sys, time
+kind, n, cap = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+if kind == "pandas":
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    import numpy, pandas
+sys.stdout.write("ready\n"); sys.stdout.flush()
+sys.stdin.readline()
+t0 = time.perf_counter(); done = 0
+if kind == "spin":
+    s = 0
+    for i in range(n):
+        s += i
+    done = 1
+else:
+    while done < n and time.perf_counter() - t0 < cap:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        done += 1
+print("%d %.6f" % (done, time.perf_counter() - t0))
+"""
+
+
+def floor_point(kind, parallel):
+    """Runs `parallel` copies of FLOOR_SCRIPT at once (started together once all have
+    imported): (ms per iteration, median over the copies; iterations/s of all together)."""
+    n = FLOOR_SPIN if kind == "spin" else FLOOR_FORKS
+    procs = []
+    try:
+        for _ in range(parallel):
+            procs.append(subprocess.Popen([FLOOR_PYTHON, "-c", FLOOR_SCRIPT, kind, str(n),
+                                           str(FLOOR_CAP_S)], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, text=True))
+        for pr in procs:
+            if pr.stdout.readline().strip() != "ready":
+                return None
+        for pr in procs:
+            pr.stdin.write("go\n")
+            pr.stdin.flush()
+        per, total = [], 0.0
+        for pr in procs:
+            out, _ = pr.communicate(timeout=FLOOR_CAP_S + 60)
+            done, secs = out.split()
+            done, secs = int(done), float(secs)
+            per.append(secs * 1000.0 / max(1, done))
+            total += done / secs if secs > 0 else 0.0
+        return {"ms": median(per), "per_s": total}
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    finally:
+        for pr in procs:
+            if pr.poll() is None:
+                pr.kill()
+                pr.wait()
+
+
+def machine_floor():
+    res = {}
+    for kind in ("bare", "pandas", "spin"):
+        res[kind] = {1: floor_point(kind, 1), NCPU: floor_point(kind, NCPU)}
+    return res
+
+
+def floor_report(floor):
+    label = {"bare": "fork()+_exit() of python3", "pandas": "  the same, pandas imported",
+             "spin": "a pure-Python loop (CPU only)"}
+    rows = [["machine floor", "1 at a time ms", "%d at once ms" % NCPU, "1: /s",
+             "%d: /s" % NCPU, "scaling"]]
+    for kind in ("bare", "pandas", "spin"):
+        one, many = floor.get(kind, {}).get(1), floor.get(kind, {}).get(NCPU)
+        if not one or not many:
+            rows.append([label[kind], "-", "-", "-", "-", "-"])
+            continue
+        rows.append([label[kind], fmt(one["ms"]), fmt(many["ms"]),
+                     fmt(one["per_s"]) if kind != "spin" else "-",
+                     fmt(many["per_s"]) if kind != "spin" else "-",
+                     "%.2fx" % (many["per_s"] / one["per_s"]) if one["per_s"] else "-"])
+    return ["machine floor: no jail, no daemon; %s, %d forks per process (at most %.0f s), "
+            "the loop %d additions;" % (FLOOR_PYTHON, FLOOR_FORKS, FLOOR_CAP_S, FLOOR_SPIN),
+            "  scaling = rate of %d at once / rate of 1 (%d.00x: the CPUs add up; 1.00x: the "
+            "machine does that work one at a time)" % (NCPU, NCPU), table(rows), ""]
+
+
 def machine_info():
     model = "?"
     for line in (_read("/proc/cpuinfo") or "").splitlines():
@@ -927,6 +1025,7 @@ def main():
     log("load before: %.2f %.2f %.2f" % os.getloadavg())
     errors, results = [], []
     rc = 0
+    floor = machine_floor()
     with tempfile.TemporaryDirectory(prefix="pyexec-bench-") as workdir:
         weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0}     # cold runs take longer
         for mode in MODES:
@@ -938,11 +1037,11 @@ def main():
             except DaemonError as e:
                 errors.append("%s mode daemon failed to start: %s" % (mode, e))
                 rc = 2
-    text = report(results, started, errors)
+    text = report(results, started, errors, floor)
     print(text)
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
-            json.dump({"machine": info, "started": started, "quick": QUICK, "slots": SLOTS,
+            json.dump({"machine": info, "floor": floor, "started": started, "quick": QUICK, "slots": SLOTS,
                        "queue": QUEUE, "duration_s": DURATION, "results": results,
                        "errors": errors, "report": text}, f, indent=1, default=str)
     if rc == 0 and errors:

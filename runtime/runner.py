@@ -483,5 +483,28 @@ def warmup():
         np.random.randn(4).mean()
 
 
+def probe_script(kind):
+    """Zygote only, at start-up: a trusted script whose run in a plain fork of
+    the zygote shows which of its pages an execution writes, so that every
+    child can copy them in one pass (src/spawner/hotpages.h).  "base": what
+    every execution does; "data": a script using the preloaded libraries
+    (None when they are not numpy and pandas: the base set serves)."""
+    if kind == "base":
+        return 'def main():\n    return {"message": "Hello World"}\n'
+    if "pandas" in _modules and "numpy" in _modules:
+        return ("import pandas as pd\nimport numpy as np\n\n"
+                "def main():\n"
+                "    print('Creating sample data...')\n"
+                "    data = pd.DataFrame({'x': np.random.randn(100), 'y': np.random.randn(100)})\n"
+                "    print(f'Data shape: {data.shape}')\n"
+                "    return {'mean_x': float(data['x'].mean()), 'mean_y': float(data['y'].mean()),\n"
+                "            'correlation': float(data.corr().iloc[0, 1])}\n")
+    if "numpy" in _modules:
+        return ("import numpy as np\n\n"
+                "def main():\n"
+                "    return float(np.random.randn(100).mean())\n")
+    return None
+
+
 if __name__ == "__main__":
     run()

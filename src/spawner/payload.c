@@ -21,12 +21,20 @@
 #include "spawner/payload.h"
 
 #include "spawner/forkmem.h"
+#include "spawner/hotpages.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "util/fd.h"
 
 #include <Python.h>
 
@@ -42,6 +50,10 @@ struct payload {
 	PyObject *run_fn;     /* warm: runner.run */
 	PyObject *prepare_fn; /* warm: runner.prepare */
 	bool prepared;        /* set in a jail (a fork) once payload_prepare() ran */
+	char preload[sizeof(((struct pyexec_config *)0)->preload)];
+	/* warm: the zygote pages an execution writes (hotpages.h), per kind of script */
+	struct hotpages *pages[PAYLOAD_PAGES__N];
+	enum payload_pages next_pages; /* the set the next child copies (payload_use_pages) */
 };
 
 static const char *const fixed_env[] = {
@@ -213,6 +225,7 @@ int payload_new(const struct pyexec_config *cfg, struct payload **out, const cha
 		return -ENOMEM;
 	p->mode = cfg->mode;
 	snprintf(p->python, sizeof(p->python), "%s", cfg->python);
+	snprintf(p->preload, sizeof(p->preload), "%s", cfg->preload);
 	p->argv[0] = (char *)"python3";
 	p->argv[1] = (char *)"-I";
 	p->argv[2] = (char *)"-B";
@@ -243,6 +256,8 @@ void payload_free(struct payload *p)
 	if (!p)
 		return;
 	/* The warm interpreter lives as long as the process: no Py_Finalize (it may hang on threads). */
+	for (size_t i = 0; i < ARRAY_SIZE(p->pages); i++)
+		hotpages_free(p->pages[i]);
 	free(p);
 }
 
@@ -263,6 +278,8 @@ int payload_prepare(void *arg)
 
 	if (p->mode == EXEC_MODE_COLD || p->prepared)
 		return 0;
+	/* First, so that the fix-up below finds its pages copied already. */
+	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_BASE]);
 	/* A fork from C: let Python fix its thread state and run at-fork hooks (random's reseed). */
 	PyOS_AfterFork_Child();
 	res = PyObject_CallNoArgs(p->prepare_fn);
@@ -273,6 +290,182 @@ int payload_prepare(void *arg)
 	return 0;
 }
 
+/*
+ * Learning the page sets (hotpages.h).  A probe is a plain fork of the
+ * zygote that runs the runner on one of the runner's own probe scripts,
+ * exactly as a jail would (fds 3 and 4, runner.run(warm=True)), except
+ * that the runner's final _exit is replaced with probe_exit(), which
+ * reports the pages the child has made its own before it exits.
+ */
+#define PROBE_TIMEOUT_MS 10000
+#define PROBE_PIPE_BYTES (1 << 20) /* > a whole report: the probe never blocks on it */
+
+static int probe_report_fd = -1; /* in a probe child */
+
+static PyObject *probe_exit(PyObject *self, PyObject *code)
+{
+	(void)self;
+	(void)code;
+	_exit(hotpages_report_self(probe_report_fd) < 0 ? 1 : 0);
+}
+
+static PyMethodDef probe_exit_def = { "probe_exit", probe_exit, METH_O, NULL };
+
+static _Noreturn void probe_child(struct payload *p, int script_fd, int report_fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	PyObject *globals, *fn, *kwargs;
+
+	/* Out of the way of fds 0-4 before they are replaced. */
+	probe_report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+	script_fd = fcntl(script_fd, F_DUPFD_CLOEXEC, 10);
+	if (null < 0 || probe_report_fd < 0 || script_fd < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(script_fd, 3) < 0 || dup2(null, 4) < 0)
+		_exit(5);
+	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_BASE]); /* as a jail would: the data probe comes second */
+	PyOS_AfterFork_Child();
+	globals = PyFunction_GetGlobals(p->run_fn);
+	fn = PyCFunction_New(&probe_exit_def, NULL);
+	if (!globals || !fn || PyDict_SetItemString(globals, "_exit", fn) < 0)
+		_exit(6);
+	kwargs = Py_BuildValue("{s:O}", "warm", Py_True);
+	if (kwargs) {
+		PyObject *args = PyTuple_New(0);
+		if (args)
+			(void)PyObject_Call(p->run_fn, args, kwargs);
+	}
+	_exit(7);
+}
+
+/* Waits up to timeout_ms for pid; kills it at the end.  Its exit status, or -ETIMEDOUT. */
+static int probe_wait(pid_t pid, int timeout_ms)
+{
+	int status = 0;
+
+	for (int waited = 0;; waited += 5) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		if (w < 0 && errno != EINTR)
+			return neg_errno();
+		if (waited >= timeout_ms) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		(void)poll(NULL, 0, 5);
+	}
+}
+
+static int probe(struct payload *p, const char *script, struct hotpages **out)
+{
+	_cleanup_close_ int script_fd = -1, rd = -1, wr = -1;
+	const void *bufs[1] = { script };
+	size_t lens[1] = { strlen(script) };
+	int pipefd[2];
+	pid_t pid;
+	int r;
+
+	script_fd = fd_memfd_from("pyexec-probe", bufs, lens, 1);
+	if (script_fd < 0)
+		return script_fd;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return neg_errno();
+	rd = pipefd[0];
+	wr = pipefd[1];
+	if (fcntl(wr, F_SETPIPE_SZ, PROBE_PIPE_BYTES) < 0)
+		return neg_errno();
+	pid = fork();
+	if (pid < 0)
+		return neg_errno();
+	if (pid == 0)
+		probe_child(p, script_fd, wr);
+	closep(&wr);
+	r = probe_wait(pid, PROBE_TIMEOUT_MS);
+	if (r != 0)
+		return r < 0 ? r : -ECHILD;
+	return hotpages_read(rd, out);
+}
+
+int payload_learn_pages(struct payload *p, struct payload_pages_stats *st)
+{
+	static const char *const kinds[PAYLOAD_PAGES__N] = { "base", "data" };
+	PyObject *fn;
+	int r = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (p->mode != EXEC_MODE_WARM)
+		return 0;
+	fn = PyDict_GetItemString(PyFunction_GetGlobals(p->run_fn), "probe_script");
+	if (!fn)
+		return -ENOENT;
+	for (size_t i = 0; i < PAYLOAD_PAGES__N && r == 0; i++) {
+		PyObject *src = PyObject_CallFunction(fn, "s", kinds[i]);
+		const char *script = src && PyUnicode_Check(src) ? PyUnicode_AsUTF8(src) : NULL;
+
+		if (script)
+			r = probe(p, script, &p->pages[i]);
+		else if (!src || src != Py_None)
+			r = -EIO;
+		Py_XDECREF(src);
+		PyErr_Clear();
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < PAYLOAD_PAGES__N; i++) {
+			hotpages_free(p->pages[i]);
+			p->pages[i] = NULL;
+		}
+		return r;
+	}
+	if (!p->pages[PAYLOAD_PAGES_DATA])
+		st->data_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_BASE]);
+	st->base_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_BASE]);
+	st->base_ranges = hotpages_ranges(p->pages[PAYLOAD_PAGES_BASE]);
+	if (p->pages[PAYLOAD_PAGES_DATA]) {
+		st->data_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_DATA]);
+		st->data_ranges = hotpages_ranges(p->pages[PAYLOAD_PAGES_DATA]);
+	}
+	return 0;
+}
+
+/* true if [s, s+n) contains word as a whole identifier. */
+static bool names(const char *s, size_t n, const char *word, size_t wlen)
+{
+	for (const char *at = s; wlen && (at = memmem(at, n - (size_t)(at - s), word, wlen));
+	     at++) {
+		char before = at > s ? at[-1] : ' ';
+		char after = (size_t)(at - s) + wlen < n ? at[wlen] : ' ';
+		bool id_before = before == '_' || (before >= '0' && before <= '9') ||
+				 ((before | 0x20) >= 'a' && (before | 0x20) <= 'z');
+		bool id_after = after == '_' || (after >= '0' && after <= '9') ||
+				((after | 0x20) >= 'a' && (after | 0x20) <= 'z');
+		if (!id_before && !id_after)
+			return true;
+	}
+	return false;
+}
+
+enum payload_pages payload_pages_for(const struct payload *p, const char *script, size_t len)
+{
+	char list[sizeof(p->preload)];
+	char *save = NULL;
+
+	if (p->mode != EXEC_MODE_WARM || !p->pages[PAYLOAD_PAGES_DATA])
+		return PAYLOAD_PAGES_BASE;
+	snprintf(list, sizeof(list), "%s", p->preload);
+	for (char *mod = strtok_r(list, ", ", &save); mod; mod = strtok_r(NULL, ", ", &save)) {
+		size_t top = strcspn(mod, "."); /* scipy.stats: a script names scipy */
+		if (names(script, len, mod, top))
+			return PAYLOAD_PAGES_DATA;
+	}
+	return PAYLOAD_PAGES_BASE;
+}
+
+void payload_use_pages(struct payload *p, enum payload_pages which)
+{
+	p->next_pages = which < PAYLOAD_PAGES__N ? which : PAYLOAD_PAGES_BASE;
+}
+
 int payload_run(void *arg)
 {
 	struct payload *p = arg;
@@ -281,6 +474,8 @@ int payload_run(void *arg)
 		execve(p->python, p->argv, p->envp);
 		return neg_errno();
 	}
+	/* A pre-built jail copied the base set in payload_prepare(); pages copied already cost little. */
+	(void)hotpages_apply(p->pages[p->next_pages]);
 	if (!p->prepared)
 		PyOS_AfterFork_Child();
 	{

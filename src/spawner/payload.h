@@ -34,6 +34,32 @@ int payload_run(void *payload);
  */
 int payload_prepare(void *payload);
 
+/*
+ * Warm: the zygote pages an execution writes, copied by each child in one
+ * pass before it runs (hotpages.h).  Two sets: what every execution writes,
+ * and what a script using the preloaded modules writes.
+ */
+enum payload_pages { PAYLOAD_PAGES_BASE, PAYLOAD_PAGES_DATA, PAYLOAD_PAGES__N };
+
+struct payload_pages_stats {
+	size_t base_pages, base_ranges;
+	size_t data_pages, data_ranges;
+};
+
+/*
+ * Warm, once the zygote's memory is final and before the first jail:
+ * learns both sets from trusted probe runs in plain forks (~100 ms).
+ * 0 (also in cold mode), or -errno with both sets left empty, which
+ * costs speed only.
+ */
+int payload_learn_pages(struct payload *p, struct payload_pages_stats *st) _wur_;
+
+/* The set for a script: DATA when its text names a preloaded module (a word match, no parsing). */
+enum payload_pages payload_pages_for(const struct payload *p, const char *script, size_t len);
+
+/* The set the next child of p copies (inherited through the fork; in a pre-built jail, its own). */
+void payload_use_pages(struct payload *p, enum payload_pages which);
+
 /* true when payload_run() execs (cold), false when it runs in-process (warm). */
 bool payload_execs(const struct payload *p);
 

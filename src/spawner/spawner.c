@@ -67,6 +67,7 @@ struct execution {
 	int host_offset;     /* added to the sandbox uid (see jail.h), -1 when none held */
 	uint32_t timeout_ms;
 	uint64_t memory_bytes;
+	enum payload_pages pages; /* warm: the page set its jail copies up front */
 	uint64_t t_enqueued, t_started, t_running, t_deadline;
 	struct jail_proc *proc;
 	struct stream streams[STREAM__N];
@@ -462,6 +463,7 @@ static void on_pidfd(struct spawner *s, uint32_t slot)
 /* What the spawner sends a pre-built jail, with the script's memfd attached. */
 struct pool_go {
 	uint32_t cpu_seconds;
+	uint32_t pages; /* enum payload_pages */
 };
 
 /*
@@ -492,6 +494,7 @@ static int pool_payload(void *arg)
 	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 		_exit(0);
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	payload_use_pages(arg, (enum payload_pages)go.pages);
 	/* dup2 closes the control socket that held fd 3 and clears close-on-exec. */
 	if (dup2(fd, 3) < 0)
 		_exit(127);
@@ -551,6 +554,8 @@ static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint3
 	run.payload = pooled ? pool_payload : payload_run;
 	run.payload_arg = s->payload;
 	run.payload_execs = !pooled && payload_execs(s->payload);
+	/* A pre-built jail is told its set with its script (pool_assign). */
+	payload_use_pages(s->payload, pooled ? PAYLOAD_PAGES_BASE : e->pages);
 	r = jail_start(s->jail, &run, &e->proc, stage);
 	if (r == 0 && pooled)
 		e->ctl_fd = TAKE_FD(ctl[0]);
@@ -569,7 +574,7 @@ out:
  */
 static int pool_assign(struct execution *p, struct execution *e)
 {
-	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1 };
+	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1, .pages = e->pages };
 	int stage = JAIL_STAGE_NONE;
 	int r;
 
@@ -716,6 +721,35 @@ static void start_next(struct spawner *s)
 }
 
 /* 0, or -EBADMSG when the front broke the protocol (we then drop it). */
+/*
+ * The page set for a script (payload_pages_for), read from its memfd in
+ * pieces on the stack: a large buffer would be memory the zygote shares
+ * with its children, and writing it would copy it.
+ */
+static enum payload_pages script_pages(const struct spawner *s, int fd, uint64_t len)
+{
+	char buf[4096 + 64];
+	size_t keep = 0;
+
+	if (payload_execs(s->payload))
+		return PAYLOAD_PAGES_BASE;
+	for (uint64_t at = 0; at < len;) {
+		ssize_t n = pread(fd, buf + keep, sizeof(buf) - keep, (off_t)at);
+		size_t total;
+
+		if (n <= 0)
+			break;
+		at += (uint64_t)n;
+		total = keep + (size_t)n;
+		if (payload_pages_for(s->payload, buf, total) == PAYLOAD_PAGES_DATA)
+			return PAYLOAD_PAGES_DATA;
+		/* A module name cut by the piece's end is found in the next one. */
+		keep = MIN(total, (size_t)63);
+		memmove(buf, buf + total - keep, keep);
+	}
+	return PAYLOAD_PAGES_BASE;
+}
+
 static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 {
 	struct execution *e;
@@ -738,6 +772,7 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->script_fd = fd;
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
+	e->pages = script_pages(s, fd, m->exec.script_len);
 	e->t_enqueued = time_now_us();
 
 	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {
@@ -898,6 +933,24 @@ static void prepare_zygote_memory(struct spawner *s)
 	log_zygote_memory(&st, time_now_us() - t0);
 }
 
+/* The pages each execution writes, copied by each child up front (hotpages.h).  Logged, never fatal. */
+static void learn_zygote_pages(struct spawner *s)
+{
+	struct payload_pages_stats st;
+	char base[24], base_ranges[24], data[24], data_ranges[24], took[24];
+	uint64_t t0 = time_now_us();
+	int r = payload_learn_pages(s->payload, &st);
+
+	snprintf(base, sizeof(base), "%zu", st.base_pages);
+	snprintf(base_ranges, sizeof(base_ranges), "%zu", st.base_ranges);
+	snprintf(data, sizeof(data), "%zu", st.data_pages);
+	snprintf(data_ranges, sizeof(data_ranges), "%zu", st.data_ranges);
+	snprintf(took, sizeof(took), "%" PRIu64, time_now_us() - t0);
+	log_event(r < 0 ? LOG_WARN : LOG_INFO, "zygote_pages", "base_pages", base, "base_ranges",
+		  base_ranges, "data_pages", data, "data_ranges", data_ranges, "took_us", took,
+		  "error", r < 0 ? strerror(-r) : "", NULL);
+}
+
 /*
  * The zygote's huge pages stay whole as long as nothing writes to them
  * (forkmem.c fences the heap for that).  Should something split them all
@@ -979,8 +1032,10 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	}
 	/* Every warm jail is a fork of us: it must not find our argv or environment in /proc/1. */
 	proctitle_wipe(cfg->mode == EXEC_MODE_WARM ? "pyexec-zygote" : "pyexec-spawner");
-	if (cfg->mode == EXEC_MODE_WARM)
+	if (cfg->mode == EXEC_MODE_WARM) {
 		prepare_zygote_memory(s);
+		learn_zygote_pages(s);
+	}
 	r = self_test(s, &why);
 	if (r < 0) {
 		log_event(LOG_ERROR, "sandbox_self_test_failed", "stage", why, "error", strerror(-r),
