@@ -418,7 +418,20 @@ class LogWatch:
 
     def __init__(self, path):
         self.path = path
-        self.offset = os.path.getsize(path) if os.path.exists(path) else 0
+        self.offset = self._line_start()
+
+    def _line_start(self):
+        """Where the next line starts: the end of the last complete one.  The file's
+        size alone can fall inside a line, since the kernel appends a write that
+        crosses a page boundary in two steps and a reader may see the first."""
+        if not os.path.exists(self.path):
+            return 0
+        with open(self.path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            back = min(size, 1 << 16)   # a log line is far shorter
+            f.seek(size - back)
+            tail = f.read(back)
+        return size - back + tail.rfind(b"\n") + 1
 
     def _complete_lines(self):
         with open(self.path, "rb") as f:
