@@ -911,7 +911,7 @@ def source_info():
 FLOOR_PYTHON = "/usr/bin/python3"
 FLOOR_FORKS = 40 if QUICK else 150      # fork()+_exit() per process, bounded by FLOOR_CAP_S too
 FLOOR_CAP_S = 3.0 if QUICK else 6.0
-FLOOR_SPIN = 300000 if QUICK else 1000000
+FLOOR_SPIN = 1000000 if QUICK else 3000000
 FLOOR_SCRIPT = r"""
 import os, sys, time
 kind, n, cap = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
