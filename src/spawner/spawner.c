@@ -463,7 +463,6 @@ static void on_pidfd(struct spawner *s, uint32_t slot)
 /* What the spawner sends a pre-built jail, with the script's memfd attached. */
 struct pool_go {
 	uint32_t cpu_seconds;
-	uint32_t pages; /* enum payload_pages */
 };
 
 /*
@@ -494,7 +493,6 @@ static int pool_payload(void *arg)
 	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 		_exit(0);
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	payload_use_pages(arg, (enum payload_pages)go.pages);
 	/* dup2 closes the control socket that held fd 3 and clears close-on-exec. */
 	if (dup2(fd, 3) < 0)
 		_exit(127);
@@ -554,8 +552,9 @@ static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint3
 	run.payload = pooled ? pool_payload : payload_run;
 	run.payload_arg = s->payload;
 	run.payload_execs = !pooled && payload_execs(s->payload);
-	/* A pre-built jail is told its set with its script (pool_assign). */
-	payload_use_pages(s->payload, pooled ? PAYLOAD_PAGES_BASE : e->pages);
+	/* The pages it copies before its run; a pre-built jail copies the larger set as it waits. */
+	if (!pooled)
+		payload_use_pages(s->payload, e->pages);
 	r = jail_start(s->jail, &run, &e->proc, stage);
 	if (r == 0 && pooled)
 		e->ctl_fd = TAKE_FD(ctl[0]);
@@ -574,7 +573,7 @@ out:
  */
 static int pool_assign(struct execution *p, struct execution *e)
 {
-	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1, .pages = e->pages };
+	struct pool_go go = { .cpu_seconds = (e->timeout_ms + 999) / 1000 + 1 };
 	int stage = JAIL_STAGE_NONE;
 	int r;
 

@@ -59,7 +59,7 @@ def test_sets_learned_once_at_start(start_daemon):
     assert len(events(d, "zygote_pages")) == 1
 
 
-def test_pre_built_jails_take_their_set_with_the_script(start_daemon):
+def test_pre_built_jails_copy_the_larger_set_for_any_script(start_daemon):
     d = start_daemon(["--slots", "1", "--pool", "1"])
     assert events(d, "zygote_pages")[0].get("error") == ""
     for _ in range(2):
