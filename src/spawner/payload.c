@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/fd.h"
@@ -319,16 +318,17 @@ static PyMethodDef probe_exit_def = { "probe_exit", probe_exit, METH_O, NULL };
 
 static _Noreturn void probe_child(struct payload *p, int script_fd, int report_fd)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* Every fd it keeps out of the way of 0-4 before those are replaced. */
+	int null = fcntl(open("/dev/null", O_RDWR | O_CLOEXEC), F_DUPFD_CLOEXEC, 10);
 	PyObject *globals, *fn, *kwargs;
 
-	/* Out of the way of fds 0-4 before they are replaced. */
 	probe_report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
 	script_fd = fcntl(script_fd, F_DUPFD_CLOEXEC, 10);
 	if (null < 0 || probe_report_fd < 0 || script_fd < 0 || dup2(null, 0) < 0 ||
 	    dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(script_fd, 3) < 0 || dup2(null, 4) < 0)
 		_exit(5);
-	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_BASE]); /* as a jail would: the data probe comes second */
+	/* The data probe comes second: its set then holds the runner's pages too (a jail copies one set). */
+	(void)hotpages_apply(p->pages[PAYLOAD_PAGES_BASE]);
 	PyOS_AfterFork_Child();
 	globals = PyFunction_GetGlobals(p->run_fn);
 	fn = PyCFunction_New(&probe_exit_def, NULL);
