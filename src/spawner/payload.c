@@ -49,7 +49,8 @@ struct payload {
 	PyObject *run_fn;     /* warm: runner.run */
 	PyObject *prepare_fn; /* warm: runner.prepare */
 	bool prepared;        /* set in a jail (a fork) once payload_prepare() ran */
-	char preload[sizeof(((struct pyexec_config *)0)->preload)];
+	/* the preloads' top-level names ("scipy.stats": scipy), each NUL-ended, then an empty one */
+	char preload_names[sizeof(((struct pyexec_config *)0)->preload) + 1];
 	/* warm: the zygote pages an execution writes (hotpages.h), per kind of script */
 	struct hotpages *pages[PAYLOAD_PAGES__N];
 	enum payload_pages next_pages; /* the set the next child copies (payload_use_pages) */
@@ -213,6 +214,22 @@ out:
 	return r;
 }
 
+/* "numpy, scipy.stats" -> "numpy\0scipy\0\0" into out (as large as list + 1). */
+static void preload_names(const char *list, char *out)
+{
+	char copy[sizeof(((struct pyexec_config *)0)->preload)];
+	char *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *mod = strtok_r(copy, ", ", &save); mod; mod = strtok_r(NULL, ", ", &save)) {
+		size_t top = strcspn(mod, ".");
+		memcpy(out, mod, top);
+		out[top] = '\0';
+		out += top + 1;
+	}
+	*out = '\0';
+}
+
 int payload_new(const struct pyexec_config *cfg, struct payload **out, const char **why)
 {
 	struct payload *p = calloc(1, sizeof(*p));
@@ -224,7 +241,7 @@ int payload_new(const struct pyexec_config *cfg, struct payload **out, const cha
 		return -ENOMEM;
 	p->mode = cfg->mode;
 	snprintf(p->python, sizeof(p->python), "%s", cfg->python);
-	snprintf(p->preload, sizeof(p->preload), "%s", cfg->preload);
+	preload_names(cfg->preload, p->preload_names);
 	p->argv[0] = (char *)"python3";
 	p->argv[1] = (char *)"-I";
 	p->argv[2] = (char *)"-B";
@@ -423,46 +440,62 @@ int payload_learn_pages(struct payload *p, struct payload_pages_stats *st)
 		}
 		return r;
 	}
-	if (!p->pages[PAYLOAD_PAGES_DATA])
-		st->data_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_BASE]);
-	st->base_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_BASE]);
-	st->base_ranges = hotpages_ranges(p->pages[PAYLOAD_PAGES_BASE]);
-	if (p->pages[PAYLOAD_PAGES_DATA]) {
-		st->data_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_DATA]);
-		st->data_ranges = hotpages_ranges(p->pages[PAYLOAD_PAGES_DATA]);
+	{
+		/* Without a data set, data scripts copy the base one. */
+		const struct hotpages *data = p->pages[PAYLOAD_PAGES_DATA] ? p->pages[PAYLOAD_PAGES_DATA] :
+									     p->pages[PAYLOAD_PAGES_BASE];
+		st->base_pages = hotpages_pages(p->pages[PAYLOAD_PAGES_BASE]);
+		st->base_ranges = hotpages_ranges(p->pages[PAYLOAD_PAGES_BASE]);
+		st->data_pages = hotpages_pages(data);
+		st->data_ranges = hotpages_ranges(data);
 	}
 	return 0;
 }
 
-/* true if [s, s+n) contains word as a whole identifier. */
-static bool names(const char *s, size_t n, const char *word, size_t wlen)
+static bool is_ident_char(char c)
 {
-	for (const char *at = s; wlen && (at = memmem(at, n - (size_t)(at - s), word, wlen));
-	     at++) {
+	return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* true if [s, s+n) contains word as a whole identifier. */
+static bool names(const char *s, size_t n, const char *word)
+{
+	size_t wlen = strlen(word);
+
+	for (const char *at = s; (at = memmem(at, n - (size_t)(at - s), word, wlen)); at++) {
 		char before = at > s ? at[-1] : ' ';
 		char after = (size_t)(at - s) + wlen < n ? at[wlen] : ' ';
-		bool id_before = before == '_' || (before >= '0' && before <= '9') ||
-				 ((before | 0x20) >= 'a' && (before | 0x20) <= 'z');
-		bool id_after = after == '_' || (after >= '0' && after <= '9') ||
-				((after | 0x20) >= 'a' && (after | 0x20) <= 'z');
-		if (!id_before && !id_after)
+		if (!is_ident_char(before) && !is_ident_char(after))
 			return true;
 	}
 	return false;
 }
 
-enum payload_pages payload_pages_for(const struct payload *p, const char *script, size_t len)
+/*
+ * Reads the script in pieces on the stack: a large buffer would be memory
+ * the zygote shares with its children, and writing it would copy it.
+ */
+enum payload_pages payload_pages_for(const struct payload *p, int script_fd, uint64_t len)
 {
-	char list[sizeof(p->preload)];
-	char *save = NULL;
+	char buf[4096 + 64];
+	size_t keep = 0;
 
-	if (p->mode != EXEC_MODE_WARM || !p->pages[PAYLOAD_PAGES_DATA])
+	if (p->mode != EXEC_MODE_WARM || !p->pages[PAYLOAD_PAGES_DATA] || !p->preload_names[0])
 		return PAYLOAD_PAGES_BASE;
-	snprintf(list, sizeof(list), "%s", p->preload);
-	for (char *mod = strtok_r(list, ", ", &save); mod; mod = strtok_r(NULL, ", ", &save)) {
-		size_t top = strcspn(mod, "."); /* scipy.stats: a script names scipy */
-		if (names(script, len, mod, top))
-			return PAYLOAD_PAGES_DATA;
+	for (uint64_t at = 0; at < len;) {
+		ssize_t n = pread(script_fd, buf + keep, sizeof(buf) - keep, (off_t)at);
+		size_t total;
+
+		if (n <= 0)
+			break;
+		at += (uint64_t)n;
+		total = keep + (size_t)n;
+		for (const char *w = p->preload_names; *w; w += strlen(w) + 1)
+			if (names(buf, total, w))
+				return PAYLOAD_PAGES_DATA;
+		/* A name cut by the piece's end is found in the next one. */
+		keep = MIN(total, (size_t)63);
+		memmove(buf, buf + total - keep, keep);
 	}
 	return PAYLOAD_PAGES_BASE;
 }

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "util/macros.h"
@@ -54,8 +56,11 @@ struct payload_pages_stats {
  */
 int payload_learn_pages(struct payload *p, struct payload_pages_stats *st) _wur_;
 
-/* The set for a script: DATA when its text names a preloaded module (a word match, no parsing). */
-enum payload_pages payload_pages_for(const struct payload *p, const char *script, size_t len);
+/*
+ * The set for the script in script_fd (len bytes, sealed): DATA when its
+ * text names a preloaded module (a word match, no parsing), else BASE.
+ */
+enum payload_pages payload_pages_for(const struct payload *p, int script_fd, uint64_t len);
 
 /*
  * The set the next child of p copies before its run (inherited through the

@@ -720,35 +720,6 @@ static void start_next(struct spawner *s)
 }
 
 /* 0, or -EBADMSG when the front broke the protocol (we then drop it). */
-/*
- * The page set for a script (payload_pages_for), read from its memfd in
- * pieces on the stack: a large buffer would be memory the zygote shares
- * with its children, and writing it would copy it.
- */
-static enum payload_pages script_pages(const struct spawner *s, int fd, uint64_t len)
-{
-	char buf[4096 + 64];
-	size_t keep = 0;
-
-	if (payload_execs(s->payload))
-		return PAYLOAD_PAGES_BASE;
-	for (uint64_t at = 0; at < len;) {
-		ssize_t n = pread(fd, buf + keep, sizeof(buf) - keep, (off_t)at);
-		size_t total;
-
-		if (n <= 0)
-			break;
-		at += (uint64_t)n;
-		total = keep + (size_t)n;
-		if (payload_pages_for(s->payload, buf, total) == PAYLOAD_PAGES_DATA)
-			return PAYLOAD_PAGES_DATA;
-		/* A module name cut by the piece's end is found in the next one. */
-		keep = MIN(total, (size_t)63);
-		memmove(buf, buf + total - keep, keep);
-	}
-	return PAYLOAD_PAGES_BASE;
-}
-
 static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 {
 	struct execution *e;
@@ -771,7 +742,7 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->script_fd = fd;
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
-	e->pages = script_pages(s, fd, m->exec.script_len);
+	e->pages = payload_pages_for(s->payload, fd, m->exec.script_len);
 	e->t_enqueued = time_now_us();
 
 	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {
