@@ -17,6 +17,11 @@ pool = --mode warm --pool 2), each on a free loopback port with --slots <nproc>
     429s are counted apart from errors (anything else that is not a 200 with the
     expected result, or a connection error);
   * an overload point (more clients than slots + queue): 429s expected, no errors;
+  * in warm and pool mode, latency again with requests SPACED_GAP_MS apart (a
+    client that pauses between requests, which lets the pool refill), with the
+    share served by a pre-built jail (pyexec_executions_prebuilt_total), against
+    the cost of the script itself: the same script run in a process that has
+    numpy and pandas imported already, without any jail, fork or HTTP;
   * the PSS of every daemon process (supervisor, front, spawner/zygote) at idle,
     after the warm-up and after the run (with USS and the RSS sum).
 
@@ -135,6 +140,12 @@ else:
     TP_LEVELS = {w: LEVELS for w in WORKLOADS}
     WARMUP = 2
 SEQ["pool"] = SEQ["warm"]
+
+# Requests with a pause between them, for the modes where it changes something.
+SPACED_GAP_MS = 20
+SPACED_WORKLOADS = ("hello", "pandas")
+SPACED_MODES = ("warm", "pool")
+SPACED = (2, 10, 4) if QUICK else (5, 60, 15)     # warm-up, samples, time cap in s
 
 # Latency guesses (ms) for planning the budget before a mode's own p50 is known.
 GUESS_MS = {"cold": {"hello": 50, "pandas": 600, "print1000": 50},
@@ -469,15 +480,38 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def sequential(port, workload, warmup, n, cap_s, errors, label):
+def prebuilt_total(port):
+    """pyexec_executions_prebuilt_total from /metrics, or None."""
+    c = Client(port)
+    try:
+        status, data = c.request("GET", "/metrics")
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        c.close()
+    if status != 200:
+        return None
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith("pyexec_executions_prebuilt_total "):
+            return float(line.split()[1])
+    return None
+
+
+def sequential(port, workload, warmup, n, cap_s, errors, label, gap_s=0.0):
+    """Sequential requests on one connection; gap_s: pause after each response."""
     body, check = body_of(workload), CHECKS[workload]
     c = Client(port)
     lat, setup, wall, queue, rest, cpu, mem = [], [], [], [], [], [], []
     n_429 = n_err = 0
+    prebuilt0 = None    # pyexec_executions_prebuilt_total when the samples begin
     deadline = time.monotonic() + cap_s
     for i in range(warmup + n):
         if time.monotonic() > deadline and len(lat) >= 1:
             break
+        if i == warmup:
+            prebuilt0 = prebuilt_total(port)
+        if i and gap_s:
+            time.sleep(gap_s)
         t0 = time.perf_counter()
         outcome, info = c.execute(body, check)
         ms = (time.perf_counter() - t0) * 1000.0
@@ -508,7 +542,10 @@ def sequential(port, workload, warmup, n, cap_s, errors, label):
         if u.get("peak_memory_bytes") is not None:
             mem.append(u["peak_memory_bytes"])
     c.close()
+    prebuilt1 = prebuilt_total(port) if prebuilt0 is not None else None
+    prebuilt = prebuilt1 - prebuilt0 if prebuilt1 is not None else None
     return {"n": len(lat), "p50": pctl(lat, 50), "p90": pctl(lat, 90), "p99": pctl(lat, 99),
+            "gap_ms": gap_s * 1000.0, "prebuilt": prebuilt,
             "mean": statistics.fmean(lat) if lat else None,
             "setup_ms_p50": median(setup), "wall_ms_p50": median(wall),
             "queue_ms_p50": median(queue), "rest_ms_p50": median(rest),
@@ -633,7 +670,7 @@ def measured(d, budget, fn, again_s):
 
 
 def run_mode(mode, workdir, errors, budget_s):
-    res = {"mode": mode, "seq": {}, "tp": {}, "skipped": [], "budget_s": budget_s}
+    res = {"mode": mode, "seq": {}, "spaced": {}, "tp": {}, "skipped": [], "budget_s": budget_s}
     d = Daemon(mode, workdir)
     log("starting %s mode daemon (budget %.0f s)" % (mode, budget_s))
     d.start()
@@ -656,6 +693,7 @@ def run_mode(mode, workdir, errors, budget_s):
         # The plan, in order; its estimates decide what fits in the budget, and a
         # disturbed measurement is repeated only if everything after it still fits.
         plan = ([("latency", w, None) for w in WORKLOADS] +
+                [("spaced", w, None) for w in SPACED_WORKLOADS if mode in SPACED_MODES] +
                 [("throughput", w, c) for w in TP_WORKLOADS for c in TP_LEVELS[w]] +
                 [("overload", "hello", OVERLOAD_C)])
 
@@ -667,6 +705,9 @@ def run_mode(mode, workdir, errors, budget_s):
             if kind == "latency":
                 warm, n, cap = SEQ[mode][w]
                 return min(cap, (warm + n) * p50_s(w))
+            if kind == "spaced":
+                warm, n, cap = SPACED
+                return min(cap, (warm + n) * (p50_s(w) + SPACED_GAP_MS / 1000.0))
             # the window, then the last requests of conc clients drain through the slots
             return DURATION + min(conc, SLOTS + QUEUE) * p50_s(w) / SLOTS
 
@@ -691,6 +732,21 @@ def run_mode(mode, workdir, errors, budget_s):
                 log("  n=%d p50=%s ms setup=%s run=%s (other CPU %.2f cores)"
                     % (r["n"], fmt(r["p50"]), fmt(r["setup_ms_p50"]), fmt(r["wall_ms_p50"]),
                        r["other_cores"]))
+                continue
+            if kind == "spaced":
+                warm, n, cap = SPACED
+                cap = min(cap, budget.deadline - time.monotonic())
+                d.wait_idle()
+                log("%s: %s sequential, %d ms apart (%d+%d, cap %.0f s)"
+                    % (mode, w, SPACED_GAP_MS, warm, n, cap))
+                res["spaced"][w] = r = measured(
+                    d, budget,
+                    lambda: sequential(d.port, w, warm, n, cap, errors,
+                                       "%s %s spaced" % (mode, w), SPACED_GAP_MS / 1000.0),
+                    lambda r: estimate(point) + reserve())
+                log("  n=%d p50=%s ms setup=%s run=%s prebuilt=%s (other CPU %.2f cores)"
+                    % (r["n"], fmt(r["p50"]), fmt(r["setup_ms_p50"]), fmt(r["wall_ms_p50"]),
+                       fmt(r["prebuilt"]), r["other_cores"]))
                 continue
             d.wait_idle()
             label = "%s %s%s" % (mode, "overload " if kind == "overload" else "", w)
@@ -815,6 +871,7 @@ def report(results, started, errors, floor=None):
                          for c in LEVELS] + ["", "", ""])
     lines.append(table(rows))
     lines.append("")
+    lines += spaced_report(results, (floor or {}).get("script") or {})
 
     rows = [["overload", "mode", "clients", "ok/s", "ok", "429", "err", "p50 ms", "queue p50",
              "other CPU"]]
@@ -882,6 +939,30 @@ def report(results, started, errors, floor=None):
         lines.append("errors: none")
     lines.append("total %.0f s" % (time.monotonic() - T0))
     return "\n".join(lines)
+
+
+def spaced_report(results, script):
+    rows = [["spaced", "mode", "n", "p50", "p90", "p99", "setup", "run", "other", "prebuilt",
+             "script", "p50/script", "err"]]
+    for w in SPACED_WORKLOADS:
+        for r in results:
+            x = r.get("spaced", {}).get(w)
+            if not x:
+                continue
+            share = ("%.0f%%" % (100.0 * x["prebuilt"] / x["n"])
+                     if x.get("prebuilt") is not None and x["n"] else "-")
+            rows.append([w, r["mode"], str(x["n"]), fmt(x["p50"]), fmt(x["p90"]), fmt(x["p99"]),
+                         fmt(x["setup_ms_p50"]), fmt(x["wall_ms_p50"]), fmt(x["rest_ms_p50"]),
+                         share, fmt(script.get(w)), ratio(x["p50"], script.get(w)),
+                         str(x["errors"])])
+    if len(rows) == 1:
+        return []
+    return ["latency with a pause: sequential requests, %d ms between a response and the next "
+            "request (the pool refills in the pause), ms;" % SPACED_GAP_MS,
+            "  prebuilt = share of the samples a pre-built jail served "
+            "(pyexec_executions_prebuilt_total);",
+            "  script = the script itself, median, in one process with numpy and pandas imported "
+            "(no jail, fork, IPC or HTTP): the floor", table(rows), ""]
 
 
 def source_info():
@@ -970,6 +1051,38 @@ def floor_point(kind, parallel):
                 pr.wait()
 
 
+SCRIPT_COST = r"""
+import contextlib, io, json, statistics, sys, time
+import numpy, pandas                    # what the zygote has imported before any request
+scripts, n = json.loads(sys.stdin.read()), int(sys.argv[1])
+out = {}
+for name, text in scripts.items():
+    times = []
+    for i in range(n + 3):              # the first 3: this process's own warm-up
+        t0 = time.perf_counter()
+        g = {"__name__": "__main__"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(text, "<script>", "exec"), g)
+            json.dumps(g["main"]())
+        times.append((time.perf_counter() - t0) * 1000.0)
+    out[name] = statistics.median(times[3:])
+print(json.dumps(out))
+"""
+
+
+def script_cost():
+    """{workload: ms}: the median cost of each SPACED_WORKLOADS script itself (compile,
+    module body, main(), its result as JSON, stdout captured) in one process with
+    numpy and pandas imported already: what no sandbox can go below. None on failure."""
+    try:
+        r = subprocess.run([FLOOR_PYTHON, "-c", SCRIPT_COST, "10" if QUICK else "50"],
+                           input=json.dumps({w: SCRIPTS[w] for w in SPACED_WORKLOADS}),
+                           capture_output=True, text=True, timeout=120)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
 def machine_floor():
     res = {}
     for kind in ("bare", "pandas", "spin"):
@@ -1026,6 +1139,7 @@ def main():
     errors, results = [], []
     rc = 0
     floor = machine_floor()
+    floor["script"] = script_cost()
     with tempfile.TemporaryDirectory(prefix="pyexec-bench-") as workdir:
         weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0}     # cold runs take longer
         for mode in MODES:

@@ -11,6 +11,7 @@
  *   execution_run_seconds                      histograms of the spawner's
  *                                              queue_us / setup_us / wall_us
  *   sandbox_setup_failures_total               counter: OUTCOME_SETUP_FAILED
+ *   executions_prebuilt_total                  counter: RESULT_PREBUILT_JAIL (--pool hits)
  *   spawner_restarts_total                     counter: spawners handed over
  *   slots_busy, queue_depth, slots_total,
  *   queue_max, spawner_up                      gauges
@@ -70,6 +71,7 @@ struct metrics_data {
 	uint64_t outcomes_other;
 	struct hist queue_wait, setup, run;
 	uint64_t setup_failures;
+	uint64_t prebuilt;
 	uint64_t rejected[REJECT__COUNT];
 };
 
@@ -179,6 +181,8 @@ void metrics_count_execution(struct http_metrics *m, const char *error_type,
 			m->d.setup_failures++;
 		else if (res->outcome != OUTCOME_INTERNAL)
 			observe(&m->d.run, res->wall_us);
+		if (res->flags & RESULT_PREBUILT_JAIL)
+			m->d.prebuilt++;
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -331,6 +335,9 @@ static void render_executions(FILE *f, const struct metrics_data *d)
 	put_counter(f, "pyexec_sandbox_setup_failures_total",
 		    "Executions whose sandbox could not be built (500 sandbox_error).",
 		    d->setup_failures);
+	put_counter(f, "pyexec_executions_prebuilt_total",
+		    "Executions that ran in a jail of the pool, built before their request (--pool).",
+		    d->prebuilt);
 }
 
 static void render_gauges(FILE *f, const struct metrics_gauges *g)

@@ -93,7 +93,7 @@ int ipc_validate(const void *buf, size_t len, bool has_fd, const struct ipc_limi
 			return -EBADMSG;
 		if (m.setup_errno < 0 || m.term_signal < 0 || m.term_signal > 64)
 			return -EBADMSG;
-		if (m.flags & ~(uint32_t)(RESULT_STDOUT_TRUNCATED | RESULT_STDERR_TRUNCATED))
+		if (m.flags & ~(uint32_t)RESULT_FLAGS_ALL)
 			return -EBADMSG;
 		break;
 	}

@@ -101,6 +101,8 @@ enum exec_outcome {
 enum {
 	RESULT_STDOUT_TRUNCATED = 1u << 0,
 	RESULT_STDERR_TRUNCATED = 1u << 1,
+	RESULT_PREBUILT_JAIL = 1u << 2, /* ran in a jail built before its request (--pool) */
+	RESULT_FLAGS_ALL = RESULT_STDOUT_TRUNCATED | RESULT_STDERR_TRUNCATED | RESULT_PREBUILT_JAIL,
 };
 
 struct ipc_result {

@@ -72,6 +72,7 @@ struct execution {
 	struct jail_proc *proc;
 	struct stream streams[STREAM__N];
 	bool setting_up;     /* the jail has not given its setup verdict yet */
+	bool prebuilt;       /* it runs in a jail of the pool */
 	bool answered;       /* its result has been sent; the slot waits for the reap */
 	bool exited;
 	bool killed;
@@ -94,6 +95,7 @@ struct spawner {
 	struct execution **slots; /* cfg->slots entries */
 	struct execution **pool;  /* cfg->pool pre-built jails waiting for a script */
 	uint32_t npool;
+	uint64_t pool_retry_at; /* after a failed build, the next waits until then */
 	uint64_t offsets_used[2]; /* host uid offsets held by running or pooled jails */
 	struct execution *queue_head, *queue_tail;
 	uint32_t queued, running;
@@ -169,6 +171,8 @@ static void send_result(struct spawner *s, struct execution *e, int outcome, int
 		m.result.flags |= RESULT_STDOUT_TRUNCATED;
 	if (e->streams[STREAM_STDERR].truncated)
 		m.result.flags |= RESULT_STDERR_TRUNCATED;
+	if (e->prebuilt)
+		m.result.flags |= RESULT_PREBUILT_JAIL;
 	m.result.queue_us = (e->t_started ? e->t_started : now) - e->t_enqueued;
 	m.result.setup_us = e->t_running ? e->t_running - e->t_started : 0;
 	m.result.wall_us = e->t_running ? now - e->t_running : 0;
@@ -613,6 +617,7 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 		r = pool_assign(p, e);
 		if (r < 0)
 			offset_release(s, p);
+		e->prebuilt = r == 0;
 		execution_free(p); /* after a failure this discards the pre-built jail */
 	}
 	if (r < 0) {
@@ -675,32 +680,64 @@ static struct execution *execution_new(void)
 }
 
 /*
- * Keeps cfg->pool jails built ahead of requests, so that a request's path
- * skips the clone and the sandbox setup.  Only while nothing waits: queued
- * work comes first.  A failure just leaves the pool short (requests then
- * build their own jail, failing closed as usual).
+ * A build holds this loop for the length of a fork (milliseconds with
+ * pandas loaded), and a result or a request that arrives meanwhile waits
+ * for it.  So the pool is refilled one jail per turn of the loop, and only
+ * when that delays nobody: nothing queued, no jail in its setup, and every
+ * execution still running has run POOL_QUIET_US already (a short script is
+ * about to report; a long one does not mind a few milliseconds more).
+ * After a failed build the next one waits POOL_RETRY_US.
+ * Returns when the next build may start: UINT64_MAX for not now.
  */
-static void pool_fill(struct spawner *s)
-{
-	while (!s->stopping && s->npool < s->cfg->pool && s->queued == 0) {
-		struct execution *p = execution_new();
-		int stage = 0, r;
+#define POOL_QUIET_US 20000u
+#define POOL_RETRY_US 1000000u
 
-		if (!p)
-			return;
-		p->memory_bytes = s->cfg->memory_default_bytes;
-		r = build_jail(s, p, true, s->cfg->timeout_max_ms / 1000 + 2, &stage);
-		if (r < 0) {
-			log_event(LOG_WARN, "pool_build_failed", "stage", jail_stage_name(stage),
-				  "error", strerror(-r), NULL);
-			jail_proc_free(p->proc);
-			p->proc = NULL;
-			offset_release(s, p);
-			execution_free(p);
-			return;
-		}
-		s->pool[s->npool++] = p;
+static uint64_t pool_refill_at(const struct spawner *s)
+{
+	uint64_t at = s->pool_retry_at;
+
+	if (s->stopping || s->npool >= s->cfg->pool || s->queued > 0)
+		return UINT64_MAX;
+	for (uint32_t i = 0; i < s->cfg->slots; i++) {
+		const struct execution *e = s->slots[i];
+		if (!e || e->answered || e->exited)
+			continue;
+		if (e->setting_up || !e->t_running)
+			return UINT64_MAX;
+		at = MAX(at, e->t_running + POOL_QUIET_US);
 	}
+	return at;
+}
+
+/*
+ * Keeps cfg->pool jails built ahead of requests, so that a request's path
+ * skips the clone and the sandbox setup.  A failure just leaves the pool
+ * short (requests then build their own jail, failing closed as usual).
+ */
+static void pool_fill(struct spawner *s, uint64_t now)
+{
+	struct execution *p;
+	int stage = 0, r;
+
+	if (pool_refill_at(s) > now)
+		return;
+	s->pool_retry_at = now + POOL_RETRY_US; /* until this build has succeeded */
+	p = execution_new();
+	if (!p)
+		return;
+	p->memory_bytes = s->cfg->memory_default_bytes;
+	r = build_jail(s, p, true, s->cfg->timeout_max_ms / 1000 + 2, &stage);
+	if (r < 0) {
+		log_event(LOG_WARN, "pool_build_failed", "stage", jail_stage_name(stage), "error",
+			  strerror(-r), NULL);
+		jail_proc_free(p->proc);
+		p->proc = NULL;
+		offset_release(s, p);
+		execution_free(p);
+		return;
+	}
+	s->pool[s->npool++] = p;
+	s->pool_retry_at = 0;
 }
 
 static void start_next(struct spawner *s)
@@ -781,6 +818,7 @@ static int next_timeout_ms(const struct spawner *s, uint64_t now)
 		if (e && !e->exited && !e->killed && e->t_deadline < best)
 			best = e->t_deadline;
 	}
+	best = MIN(best, pool_refill_at(s)); /* one pool build per turn: see pool_fill() */
 	/* Idle: still wake once a second, for the supervisor's heartbeat. */
 	if (best == UINT64_MAX)
 		return 1000;
@@ -1171,7 +1209,7 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 			s.queued = 0;
 		} else {
 			start_next(&s);
-			pool_fill(&s);
+			pool_fill(&s, time_now_us());
 			maintain_zygote_memory(&s);
 		}
 	}

@@ -309,6 +309,48 @@ def test_timeout_counted(client):
         value(before, "pyexec_executions_total", outcome="timeout") + 1
 
 
+def test_pool_serves_requests_and_refills(start_daemon):
+    """--pool: pyexec_executions_prebuilt_total counts the requests a pre-built
+    jail served.  Without --pool it stays 0.  With it, the pool is refilled
+    between requests, and also while a long script runs (the spawner waits
+    only for short ones to report first), so a request that comes in then
+    still finds a jail waiting."""
+    hello = "def main():\n    return 1\n"
+
+    def prebuilt(c):
+        return value(scrape(c), "pyexec_executions_prebuilt_total")
+
+    plain = start_daemon(["--slots", "2", "--queue", "8"])
+    plain.client.ok(hello)
+    assert prebuilt(plain.client) == 0
+    plain.stop()
+
+    d = start_daemon(["--slots", "2", "--queue", "8", "--pool", "1"])
+    c = d.client
+
+    def served_prebuilt():
+        before = prebuilt(c)
+        c.ok(hello)
+        return prebuilt(c) == before + 1
+
+    # Each request takes the one waiting jail; the next finds a new one once it is built.
+    for _ in range(3):
+        wait_for(served_prebuilt, limit=60.0, what="a request served by a pre-built jail")
+
+    box = []
+    t = threading.Thread(target=long_request, args=(u.Client(c.base_url), 20, box))
+    t.start()
+    try:
+        wait_for(lambda: value(scrape(c), "pyexec_slots_busy") == 1, limit=30.0,
+                 what="the long script running")
+        wait_for(served_prebuilt, limit=60.0,
+                 what="a pre-built jail while the long script runs")
+        assert t.is_alive() and not box, "the long script ended before the check: %r" % box
+    finally:
+        t.join(60)
+    assert box and not isinstance(box[0], Exception) and box[0].status_code == 200, box
+
+
 # ---------------------------------------------------------------------------
 # authentication
 

@@ -89,7 +89,7 @@ static bool spec_valid(const uint8_t *p, size_t len, bool has_fd)
 		return m.outcome <= OUTCOME_CPU_LIMIT && m.result_len <= lim.max_result_bytes &&
 		       m.stdout_len <= lim.max_output_bytes && m.stderr_len <= lim.max_output_bytes &&
 		       m.setup_errno >= 0 && m.term_signal >= 0 && m.term_signal <= 64 &&
-		       (m.flags & ~(uint32_t)(RESULT_STDOUT_TRUNCATED | RESULT_STDERR_TRUNCATED)) == 0;
+		       (m.flags & ~(uint32_t)RESULT_FLAGS_ALL) == 0;
 	}
 	case IPC_STATS_REQ:
 		return len == sizeof(struct ipc_stats_req) && !has_fd;

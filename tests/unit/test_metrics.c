@@ -134,6 +134,7 @@ static void test_counts(void)
 	r = result(OUTCOME_EXITED, 4, 3000, 1000000);
 	metrics_count_execution(m, "runtime_error", &r);
 	r = result(OUTCOME_TIMEOUT, 0, 2000, 1000000);
+	r.flags = RESULT_PREBUILT_JAIL;
 	metrics_count_execution(m, "timeout", &r);
 	r = result(OUTCOME_SETUP_FAILED, 0, 700, 0);
 	metrics_count_execution(m, "sandbox_error", &r);
@@ -167,6 +168,7 @@ static void test_counts(void)
 	CHECK_LINE("pyexec_executions_total{outcome=\"sandbox_error\"} 1");
 	CHECK_LINE("pyexec_executions_total{outcome=\"unavailable\"} 1");
 	CHECK_LINE("pyexec_sandbox_setup_failures_total 1");
+	CHECK_LINE("pyexec_executions_prebuilt_total 1");
 	/* 4 with a report; the setup failure ran nothing. */
 	CHECK_LINE("pyexec_queue_wait_seconds_count 4");
 	CHECK_LINE("pyexec_queue_wait_seconds_sum 0.000006");
