@@ -605,6 +605,15 @@ static int pool_assign(struct execution *p, struct execution *e)
 	return 0;
 }
 
+/* The oldest is the likeliest to have finished its setup and its page copy. */
+static struct execution *pool_take_oldest(struct spawner *s)
+{
+	struct execution *p = s->pool[0];
+
+	memmove(&s->pool[0], &s->pool[1], (size_t)(--s->npool) * sizeof(*s->pool));
+	return p;
+}
+
 static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 {
 	int stage = JAIL_STAGE_NONE;
@@ -613,7 +622,7 @@ static void run_execution(struct spawner *s, uint32_t slot, struct execution *e)
 	e->t_started = time_now_us();
 	e->setting_up = false;
 	while (s->npool > 0 && r < 0) {
-		struct execution *p = s->pool[--s->npool];
+		struct execution *p = pool_take_oldest(s);
 		r = pool_assign(p, e);
 		if (r < 0)
 			offset_release(s, p);
