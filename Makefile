@@ -38,7 +38,7 @@ OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/runner_py.o $(BUILD)/obj/g
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit runner-test e2e e2e-both test-plain test-valgrind test-asan test-vm bench lint format clean
+.PHONY: all deps run test unit runner-test e2e e2e-both e2e-pool test-plain test-valgrind test-asan test-vm bench lint format clean
 
 all: $(BUILD)/pyexecd $(UNIT_BINS)
 
@@ -95,8 +95,18 @@ e2e-both: $(BUILD)/pyexecd
 	PYEXEC_MODE=cold $(MAKE) e2e
 	PYEXEC_MODE=warm $(MAKE) e2e
 
+# The tests that run on the shared session daemon, again with that daemon
+# keeping two pre-built jails (--pool 2): every script of theirs, the
+# attack corpus and hostile scripts included, then runs in a jail that was
+# built before its request (tests/e2e/conftest.py, PYEXEC_E2E_POOL).
+E2E_SESSION_FILES := $(addprefix tests/e2e/,test_api.py test_errors.py test_report.py \
+	test_hostile.py test_attacks.py test_seeds.py test_isolation_state.py)
+e2e-pool: $(BUILD)/pyexecd
+	PYEXEC_MODE=warm PYEXEC_E2E_POOL=2 PYEXECD=$(abspath $(BUILD)/pyexecd) $(PYTHON3) -m pytest \
+		-q -p no:cacheprovider $(E2E_SESSION_FILES) $(PYTEST_ARGS)
+
 test-plain: all
-	$(MAKE) unit runner-test e2e-both
+	$(MAKE) unit runner-test e2e-both e2e-pool
 
 # ASan+UBSan: the daemon's own code.  A warm jail is a fork of the
 # instrumented spawner, so ASan must leave the script's own crashes

@@ -7,7 +7,8 @@ Environment: PYEXECD (the binary; default build/pyexecd), PYEXEC_MODE (cold|warm
 PYEXEC_SANDBOX_UID (host uid of scripts, 100000), PYEXEC_E2E_LEAK_WAIT (seconds
 the leak check polls, 2), PYEXEC_E2E_DEBUG=1 (print each execution's outcome and
 what the leak check is still waiting for), PYEXEC_SEEDS_DIR (the seed documents,
-default ../shared/seeds beside the repository).
+default ../shared/seeds beside the repository), PYEXEC_E2E_POOL=N (the session
+daemon keeps N pre-built jails, so its tests run through them; `make e2e-pool`).
 
 `daemon`/`client` are one session-wide daemon (--slots 2 --queue 8);
 `start_daemon(args)` starts a separate one with custom flags for one test;
@@ -30,8 +31,10 @@ _session = {}
 
 @pytest.fixture(scope="session")
 def daemon(tmp_path_factory):
-    d = u.Daemon(["--slots", "2", "--queue", "8"], str(tmp_path_factory.mktemp("daemon")),
-                 name="pyexecd-session")
+    args = ["--slots", "2", "--queue", "8"]
+    if u.SESSION_POOL:
+        args += ["--pool", str(u.SESSION_POOL)]
+    d = u.Daemon(args, str(tmp_path_factory.mktemp("daemon")), name="pyexecd-session")
     d.start()
     d.initial_tree = d.tree()
     _session["daemon"] = d

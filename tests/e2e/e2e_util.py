@@ -29,6 +29,9 @@ SANDBOX_UID = int(os.environ.get("PYEXEC_SANDBOX_UID", "100000"))
 SLOT_RANGE = 64
 # How long to poll for asynchronous cleanup (reaping, cgroup removal).
 LEAK_WAIT = float(os.environ.get("PYEXEC_E2E_LEAK_WAIT", "2.0"))
+# The shared session daemon keeps this many pre-built jails (--pool), so that
+# the tests on it run their scripts through them (make e2e-pool).
+SESSION_POOL = int(os.environ.get("PYEXEC_E2E_POOL") or 0)
 # A value put into the daemon's environment that no script may ever see.
 CANARY_ENV = "PYEXEC_E2E_CANARY"
 CANARY_VALUE = "canary-%d-%d" % (os.getpid(), int(time.time()))
@@ -192,8 +195,8 @@ def _is_pyexecd(pid):
     return os.path.basename(cmd.split(b"\0")[0]).startswith(b"pyexecd")
 
 
-def foreign(pid, ppids):
-    """True when pid descends from a pyexecd tree these tests did not start."""
+def daemon_of(pid, ppids):
+    """The topmost pyexecd above pid (a daemon's supervisor), or None."""
     seen = 0
     cur = ppids.get(pid)
     root = None
@@ -202,7 +205,31 @@ def foreign(pid, ppids):
             root = cur  # keep climbing: the topmost pyexecd is the supervisor
         cur = ppids.get(cur)
         seen += 1
+    return root
+
+
+def foreign(pid, ppids):
+    """True when pid descends from a pyexecd tree these tests did not start."""
+    root = daemon_of(pid, ppids)
     return root is not None and root not in OWN_DAEMONS
+
+
+def jails_of(own_pid):
+    """Sandbox processes that are not another running daemon's (others_jails):
+    own_pid's, and any that no daemon holds any more."""
+    return set(uid_processes(SANDBOX_UID)) - others_jails(own_pid)
+
+
+def others_jails(own_pid):
+    """Sandbox processes below another daemon of these tests that still runs
+    (the session daemon's pre-built jails, with PYEXEC_E2E_POOL): not own_pid's."""
+    ppids = proc_ppids()
+    out = set()
+    for p in uid_processes(SANDBOX_UID):
+        root = daemon_of(p, ppids)
+        if root is not None and root != own_pid and proc_state(root) not in (None, "Z", "X"):
+            out.add(p)
+    return out
 
 
 def uid_processes(uid, include_foreign=False):
@@ -325,6 +352,15 @@ def exec_cgroups_of(pid):
             if d.startswith("exec-") and any(names_daemon(part, pid) for part in root.split("/")):
                 out.append(full)
     return sorted(out)
+
+
+def exec_cgroup_names(pids):
+    """The exec-* cgroup names that processes pids sit in (/proc/<pid>/cgroup)."""
+    out = set()
+    for pid in pids:
+        for line in (_read("/proc/%d/cgroup" % pid) or "").splitlines():
+            out.update(part for part in line.split(":", 2)[-1].split("/") if part.startswith("exec-"))
+    return out
 
 
 def cgroup_dirs_named(pid):
@@ -517,6 +553,16 @@ def assert_timestamp(ts):
 # a daemon process
 
 
+def pool_size(args):
+    """The --pool N a daemon started with args keeps (else PYEXEC_POOL, which it reads too)."""
+    for i, a in enumerate(args):
+        if a == "--pool" and i + 1 < len(args):
+            return int(args[i + 1])
+        if a.startswith("--pool="):
+            return int(a.split("=", 1)[1])
+    return int(os.environ.get("PYEXEC_POOL") or 0)
+
+
 class Daemon:
     def __init__(self, args, workdir, name="pyexecd"):
         self.args = list(args)
@@ -530,6 +576,7 @@ class Daemon:
         self.returncode = None
         self.cgroup_path = None
         self.cgroup_version = None
+        self.pool = pool_size(self.args)
 
     def start(self):
         assert os.access(PYEXECD, os.X_OK), "daemon binary %s is missing" % PYEXECD
@@ -580,6 +627,10 @@ class Daemon:
 
     def tree(self):
         return descendants(self.pid)
+
+    def jails(self):
+        """The daemon's jail processes (sandbox uid); at idle, its pre-built ones (--pool)."""
+        return set(self.tree()) & set(uid_processes(SANDBOX_UID))
 
     def fds(self):
         out = {self.pid: fd_count(self.pid)}
@@ -633,7 +684,8 @@ class Daemon:
         deadline = time.monotonic() + LEAK_WAIT
         while True:
             left = [p for p in tree_before if proc_state(p) not in (None, "Z", "X")]
-            sandboxed = uid_processes(SANDBOX_UID)
+            others = others_jails(self.pid)
+            sandboxed = {p: n for p, n in uid_processes(SANDBOX_UID).items() if p not in others}
             tmp_new = sorted(set(host_tmp_pyexec_entries()) - self.tmp_before)
             cgs = cgroup_dirs_named(self.pid)
             if not (left or sandboxed or tmp_new or cgs) or time.monotonic() > deadline:
@@ -668,10 +720,11 @@ class LeakBaseline:
     def take(self, settle=10.0):
         d = self.daemon
         # An execution is answered before its jail is torn down (the jail
-        # keeps its slot until reaped): wait, bounded, until no jail of the
-        # daemon is left, so that none is counted as part of the idle state.
+        # keeps its slot until reaped): wait, bounded, until only the
+        # pre-built jails are left (none without --pool), so that no
+        # execution's jail is counted as part of the idle state.
         deadline = time.monotonic() + settle
-        while time.monotonic() < deadline and set(d.tree()) & set(uid_processes(SANDBOX_UID)):
+        while time.monotonic() < deadline and len(d.jails()) != d.pool:
             time.sleep(0.05)
         self.children = direct_children(d.pid)
         self.tree = d.tree()
@@ -693,8 +746,14 @@ class LeakBaseline:
             probs = []
             if d.proc is None or d.proc.poll() is not None:
                 return ["the daemon (pid %d) has exited with %s" % (d.pid, d.proc and d.proc.returncode)]
+            # With --pool, the idle daemon holds exactly its pre-built jails, each one
+            # process in its own exec-* cgroup; they are rebuilt, so counted, not named.
+            pooled = d.jails() if d.pool else set()
+            if len(pooled) != d.pool:
+                probs.append("%d pre-built jails %s, expected --pool %d"
+                             % (len(pooled), sorted(pooled), d.pool))
             procs = {p: n for p, n in uid_processes(SANDBOX_UID).items()
-                     if p not in self.uid_procs}
+                     if p not in self.uid_procs and p not in pooled}
             if procs:
                 probs.append("processes with uid %d remain: %s" % (SANDBOX_UID, procs))
             tree = d.tree()
@@ -705,11 +764,16 @@ class LeakBaseline:
             if kids != self.children:
                 probs.append("daemon's direct children changed (a component restarted?): "
                              "%s -> %s" % (self.children, kids))
+            pool_cgs = exec_cgroup_names(pooled)
+            if len(pool_cgs) != len(pooled):
+                probs.append("pre-built jails %s sit in exec cgroups %s: not one each"
+                             % (sorted(pooled), sorted(pool_cgs)))
             if self.cg_dirs:
-                new = sorted(subdirs(self.cg_dirs) - self.cg_sub)
+                new = sorted(x for x in subdirs(self.cg_dirs) - self.cg_sub
+                             if not pool_cgs & set(x.split("/")))
                 if new:
                     probs.append("cgroup directories remain: %s" % new)
-            execs = exec_cgroups_of(d.pid)
+            execs = [e for e in exec_cgroups_of(d.pid) if os.path.basename(e) not in pool_cgs]
             if execs:
                 probs.append("exec-* cgroups remain: %s" % execs)
             tmp = sorted(set(host_tmp_pyexec_entries()) - self.tmp)

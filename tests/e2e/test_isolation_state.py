@@ -96,7 +96,7 @@ def test_sigterm_grace_period_then_kill(start_daemon):
     assert r.status_code == 503, r.text[:300]
     assert time.monotonic() - t0 < 10
     deadline = time.monotonic() + 5
-    while u.uid_processes(u.SANDBOX_UID) and time.monotonic() < deadline:
+    while u.jails_of(d.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not u.uid_processes(u.SANDBOX_UID)
+    assert not u.jails_of(d.pid)
     assert not u.cgroup_dirs_named(d.pid)

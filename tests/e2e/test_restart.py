@@ -60,9 +60,9 @@ def test_spawner_killed_mid_execution_is_restarted(start_daemon):
     assert body["result"] == "after restart"
     # the sleeping jail died with its spawner; nothing of it remains
     deadline = time.monotonic() + 5
-    while u.uid_processes(u.SANDBOX_UID) and time.monotonic() < deadline:
+    while u.jails_of(d.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not u.uid_processes(u.SANDBOX_UID)
+    assert not u.jails_of(d.pid)
     assert "spawner_restarted" in open(d.log_path, encoding="utf-8", errors="replace").read()
 
 
