@@ -814,7 +814,7 @@ def mib(kib):
     return "-" if kib is None else "%.1f" % (kib / 1024.0)
 
 
-def report(results, started, errors, floor=None):
+def report(results, started, errors, floor=None, floor_end=None):
     by = {r["mode"]: r for r in results}
     cold = by.get("cold")
     lines = []
@@ -915,7 +915,7 @@ def report(results, started, errors, floor=None):
     lines.append(table(rows))
     lines.append("")
     if floor:
-        lines += floor_report(floor)
+        lines += floor_report(floor, floor_end)
     again = ["%s %s%s (%.2f cores)" % (r["mode"], w, "" if c is None else " c=%d" % c,
                                        x["other_cores"])
              for r in results
@@ -1090,24 +1090,42 @@ def machine_floor():
     return res
 
 
-def floor_report(floor):
-    label = {"bare": "fork()+_exit() of python3", "pandas": "  the same, pandas imported",
-             "spin": "a pure-Python loop (CPU only)"}
-    rows = [["machine floor", "1 at a time ms", "%d at once ms" % NCPU, "1: /s",
+FLOOR_LABELS = {"bare": "fork()+_exit() of python3", "pandas": "  the same, pandas imported",
+                "spin": "a pure-Python loop (CPU only)"}
+
+
+def floor_report(floor, floor_end=None):
+    """The floor measured before the modes ran and, when given, again after them: a
+    machine whose speed changed meanwhile (another tenant of its host) says so here."""
+    rows = [["machine floor", "when", "1 at a time ms", "%d at once ms" % NCPU, "1: /s",
              "%d: /s" % NCPU, "scaling"]]
     for kind in ("bare", "pandas", "spin"):
-        one, many = floor.get(kind, {}).get(1), floor.get(kind, {}).get(NCPU)
-        if not one or not many:
-            rows.append([label[kind], "-", "-", "-", "-", "-"])
-            continue
-        rows.append([label[kind], fmt(one["ms"]), fmt(many["ms"]),
-                     fmt(one["per_s"]) if kind != "spin" else "-",
-                     fmt(many["per_s"]) if kind != "spin" else "-",
-                     "%.2fx" % (many["per_s"] / one["per_s"]) if one["per_s"] else "-"])
-    return ["machine floor: no jail, no daemon; %s, %d forks per process (at most %.0f s), "
-            "the loop %d additions;" % (FLOOR_PYTHON, FLOOR_FORKS, FLOOR_CAP_S, FLOOR_SPIN),
-            "  scaling = rate of %d at once / rate of 1 (%d.00x: the CPUs add up; 1.00x: the "
-            "machine does that work one at a time)" % (NCPU, NCPU), table(rows), ""]
+        for when, f in (("start", floor), ("end", floor_end)):
+            if f is None:
+                continue
+            one, many = f.get(kind, {}).get(1), f.get(kind, {}).get(NCPU)
+            if not one or not many:
+                rows.append([FLOOR_LABELS[kind], when, "-", "-", "-", "-", "-"])
+                continue
+            rows.append([FLOOR_LABELS[kind], when, fmt(one["ms"]), fmt(many["ms"]),
+                         fmt(one["per_s"]) if kind != "spin" else "-",
+                         fmt(many["per_s"]) if kind != "spin" else "-",
+                         "%.2fx" % (many["per_s"] / one["per_s"]) if one["per_s"] else "-"])
+    out = ["machine floor: no jail, no daemon; %s, %d forks per process (at most %.0f s), "
+           "the loop %d additions;" % (FLOOR_PYTHON, FLOOR_FORKS, FLOOR_CAP_S, FLOOR_SPIN),
+           "  scaling = rate of %d at once / rate of 1 (%d.00x: the CPUs add up; 1.00x: the "
+           "machine does that work one at a time); start = before the modes ran, end = after"
+           % (NCPU, NCPU), table(rows)]
+    drift = []
+    for kind in ("pandas", "spin"):
+        a = (floor or {}).get(kind, {}).get(1)
+        b = (floor_end or {}).get(kind, {}).get(1)
+        if a and b and a["ms"]:
+            drift.append("%s %+.0f%%" % (FLOOR_LABELS[kind].strip(), 100.0 * (b["ms"] / a["ms"] - 1)))
+    if drift:
+        out.append("  end against start, 1 at a time: %s (positive: the machine got slower "
+                   "during the run, which moves every ratio above)" % "; ".join(drift))
+    return out + [""]
 
 
 def machine_info():
@@ -1151,11 +1169,12 @@ def main():
             except DaemonError as e:
                 errors.append("%s mode daemon failed to start: %s" % (mode, e))
                 rc = 2
-    text = report(results, started, errors, floor)
+    floor_end = machine_floor()
+    text = report(results, started, errors, floor, floor_end)
     print(text)
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
-            json.dump({"machine": info, "floor": floor, "started": started, "quick": QUICK, "slots": SLOTS,
+            json.dump({"machine": info, "floor": floor, "floor_end": floor_end, "started": started, "quick": QUICK, "slots": SLOTS,
                        "queue": QUEUE, "duration_s": DURATION, "results": results,
                        "errors": errors, "report": text}, f, indent=1, default=str)
     if rc == 0 and errors:
