@@ -721,28 +721,19 @@ def run_mode(mode, workdir, errors, budget_s):
             if not budget.allows(estimate(point)):
                 res["skipped"].append(kind + " " + w + ("" if conc is None else " c=%d" % conc))
                 continue
-            if kind == "latency":
-                warm, n, cap = SEQ[mode][w]
+            if kind in ("latency", "spaced"):
+                spaced = kind == "spaced"
+                warm, n, cap = SPACED if spaced else SEQ[mode][w]
+                gap_s = SPACED_GAP_MS / 1000.0 if spaced else 0.0
                 cap = min(cap, budget.deadline - time.monotonic())
-                log("%s: %s sequential (%d+%d, cap %.0f s)" % (mode, w, warm, n, cap))
-                res["seq"][w] = r = measured(
-                    d, budget,
-                    lambda: sequential(d.port, w, warm, n, cap, errors, "%s %s" % (mode, w)),
-                    lambda r: estimate(point) + reserve())
-                log("  n=%d p50=%s ms setup=%s run=%s (other CPU %.2f cores)"
-                    % (r["n"], fmt(r["p50"]), fmt(r["setup_ms_p50"]), fmt(r["wall_ms_p50"]),
-                       r["other_cores"]))
-                continue
-            if kind == "spaced":
-                warm, n, cap = SPACED
-                cap = min(cap, budget.deadline - time.monotonic())
-                d.wait_idle()
-                log("%s: %s sequential, %d ms apart (%d+%d, cap %.0f s)"
-                    % (mode, w, SPACED_GAP_MS, warm, n, cap))
-                res["spaced"][w] = r = measured(
+                if spaced:
+                    d.wait_idle()
+                log("%s: %s sequential%s (%d+%d, cap %.0f s)"
+                    % (mode, w, ", %d ms apart" % SPACED_GAP_MS if spaced else "", warm, n, cap))
+                res[kind if spaced else "seq"][w] = r = measured(
                     d, budget,
                     lambda: sequential(d.port, w, warm, n, cap, errors,
-                                       "%s %s spaced" % (mode, w), SPACED_GAP_MS / 1000.0),
+                                       "%s %s%s" % (mode, w, " spaced" if spaced else ""), gap_s),
                     lambda r: estimate(point) + reserve())
                 log("  n=%d p50=%s ms setup=%s run=%s prebuilt=%s (other CPU %.2f cores)"
                     % (r["n"], fmt(r["p50"]), fmt(r["setup_ms_p50"]), fmt(r["wall_ms_p50"]),
