@@ -195,8 +195,8 @@ def _is_pyexecd(pid):
     return os.path.basename(cmd.split(b"\0")[0]).startswith(b"pyexecd")
 
 
-def daemon_of(pid, ppids):
-    """The topmost pyexecd above pid (a daemon's supervisor), or None."""
+def foreign(pid, ppids):
+    """True when pid descends from a pyexecd tree these tests did not start."""
     seen = 0
     cur = ppids.get(pid)
     root = None
@@ -205,12 +205,6 @@ def daemon_of(pid, ppids):
             root = cur  # keep climbing: the topmost pyexecd is the supervisor
         cur = ppids.get(cur)
         seen += 1
-    return root
-
-
-def foreign(pid, ppids):
-    """True when pid descends from a pyexecd tree these tests did not start."""
-    root = daemon_of(pid, ppids)
     return root is not None and root not in OWN_DAEMONS
 
 
@@ -222,13 +216,13 @@ def jails_of(own_pid):
 
 def others_jails(own_pid):
     """Sandbox processes below another daemon of these tests that still runs
-    (the session daemon's pre-built jails, with PYEXEC_E2E_POOL): not own_pid's."""
-    ppids = proc_ppids()
+    (a pool's pre-built jails): not own_pid's.  Found by process tree, not by
+    name: under valgrind a daemon's processes are memcheck's."""
+    sandboxed = set(uid_processes(SANDBOX_UID))
     out = set()
-    for p in uid_processes(SANDBOX_UID):
-        root = daemon_of(p, ppids)
-        if root is not None and root != own_pid and proc_state(root) not in (None, "Z", "X"):
-            out.add(p)
+    for root in OWN_DAEMONS:
+        if root != own_pid and proc_state(root) not in (None, "Z", "X"):
+            out |= sandboxed & set(descendants(root))
     return out
 
 
