@@ -717,8 +717,16 @@ class LeakBaseline:
         # keeps its slot until reaped): wait, bounded, until only the
         # pre-built jails are left (none without --pool), so that no
         # execution's jail is counted as part of the idle state.
+        # A jail being rebuilt is in the tree before it takes the sandbox uid,
+        # so the tree and the jails must also have stayed the same for a while.
         deadline = time.monotonic() + settle
-        while time.monotonic() < deadline and len(d.jails()) != d.pool:
+        last, since = None, time.monotonic()
+        while time.monotonic() < deadline:
+            now = (tuple(d.tree()), frozenset(d.jails()))
+            if now != last:
+                last, since = now, time.monotonic()
+            elif len(now[1]) == d.pool and time.monotonic() - since >= 0.5:
+                break
             time.sleep(0.05)
         self.children = direct_children(d.pid)
         self.tree = d.tree()
