@@ -200,7 +200,7 @@ format:
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := fuzz_request fuzz_ipc fuzz_response fuzz_utf8
+FUZZ_TARGETS := fuzz_request fuzz_ipc fuzz_response fuzz_utf8 fuzz_imports
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # -Wno-cast-align: clang warns on x86 where gcc does not (config.c's option table).
 FUZZ_CFLAGS := -std=gnu17 -g -O1 $(WARN) -Wno-cast-align -D_GNU_SOURCE -Isrc -Itests/fuzz \
@@ -208,7 +208,7 @@ FUZZ_CFLAGS := -std=gnu17 -g -O1 $(WARN) -Wno-cast-align -D_GNU_SOURCE -Isrc -It
 FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null) -lm
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,src/config.c src/http/request.c \
 	src/http/response.c src/http/runner_doc.c src/ipc/proto.c src/jail/stage.c src/util/utf8.c src/util/fd.c \
-	tests/fuzz/fuzz_common.c)
+	src/spawner/imports.c tests/fuzz/fuzz_common.c)
 FUZZ_RUN_FLAGS := -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 
 .PHONY: fuzz fuzz-smoke fuzz-build

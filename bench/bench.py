@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """pyexec benchmark: latency, throughput and idle memory, cold mode vs warm mode
-(with and without pre-built jails).
+(with and without pre-built jails, and with one zygote instead of two).
 
     make bench                                    (or: /usr/bin/python3 bench/bench.py)
-    BENCH_QUICK=1 make bench                      smoke run, well under 40 s
+    BENCH_QUICK=1 make bench                      smoke run, about a minute
 
-Starts build/pyexecd three times (modes: cold = --mode cold, warm = --mode warm,
-pool = --mode warm --pool 2), each on a free loopback port with --slots <nproc>
---queue 64, and measures per mode:
+Starts build/pyexecd four times (modes: cold = --mode cold, warm = --mode warm,
+pool = --mode warm --pool 2, single = --mode warm --single-zygote: without the lean
+zygote, so every jail forks from the one with numpy and pandas), each on a free
+loopback port with --slots <nproc> --queue 64, and measures per mode:
 
   * latency of sequential requests on one persistent connection (after warm-up)
     for three workloads (hello, the seeds' pandas example, 1000 printed lines),
-    with the medians of the daemon's own usage.setup_ms / usage.wall_ms;
+    with the medians of the daemon's own usage.setup_ms / usage.wall_ms (and, in the
+    log and the JSON, how many the lean zygote served: pyexec_executions_lean_total);
   * throughput (successful executions/s) at concurrency 1, 8 and 32, one
     persistent HTTP/1.1 connection per client thread, a fixed window per point;
     429s are counted apart from errors (anything else that is not a 200 with the
@@ -37,7 +39,7 @@ failed unexpectedly (1). Every loop is bounded in count and in time.
 Environment:
   PYEXECD            daemon binary (default: build/pyexecd next to this directory)
   BENCH_QUICK=1      fewer samples and 1 s windows
-  BENCH_MODES        modes to run, default "cold,warm,pool"
+  BENCH_MODES        modes to run, default "cold,warm,pool,single"
   BENCH_DURATION     seconds per throughput point (default 5, quick 1)
   BENCH_JSON         also write all raw figures to this file
   BENCH_RETRY_OTHER  repeat a measurement once if other processes used more than this
@@ -61,10 +63,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYEXECD = os.environ.get("PYEXECD") or os.path.join(REPO, "build", "pyexecd")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm,pool").split(",") if m.strip()]
+MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm,pool,single").split(",")
+         if m.strip()]
 # What each mode adds to the daemon's command line.
 MODE_ARGS = {"cold": ["--mode", "cold"], "warm": ["--mode", "warm"],
-             "pool": ["--mode", "warm", "--pool", "2"]}
+             "pool": ["--mode", "warm", "--pool", "2"],
+             "single": ["--mode", "warm", "--single-zygote"]}
 NCPU = os.cpu_count() or 1
 SLOTS = NCPU
 QUEUE = 64
@@ -80,10 +84,10 @@ START_WAIT = 30.0
 RETRY_OTHER = float(os.environ.get("BENCH_RETRY_OTHER") or 0.3)
 RETRIES = int(os.environ.get("BENCH_RETRIES") or (0 if QUICK else 1))
 STOP_WAIT = 15.0
-# Soft time budget of the whole run, shared by the modes (cold 3 : warm 2 : pool 2): a point whose
+# Soft time budget of the whole run, shared by the modes (cold 3 : others 2 each): a point whose
 # expected duration (window + draining the clients' last requests) would overrun its
 # mode's share is skipped and listed as such; retries only use what the rest leaves.
-BUDGET = 50.0 if QUICK else 330.0
+BUDGET = 65.0 if QUICK else 430.0
 
 SCRIPTS = {
     "hello": 'def main():\n    return {"message": "Hello World"}\n',
@@ -139,7 +143,7 @@ else:
     TP_WORKLOADS = WORKLOADS
     TP_LEVELS = {w: LEVELS for w in WORKLOADS}
     WARMUP = 2
-SEQ["pool"] = SEQ["warm"]
+SEQ["pool"] = SEQ["single"] = SEQ["warm"]
 
 # Requests with a pause between them, for the modes where it changes something.
 SPACED_GAP_MS = 20
@@ -150,7 +154,7 @@ SPACED = (2, 10, 4) if QUICK else (5, 60, 15)     # warm-up, samples, time cap i
 # Latency guesses (ms) for planning the budget before a mode's own p50 is known.
 GUESS_MS = {"cold": {"hello": 50, "pandas": 600, "print1000": 50},
             "warm": {"hello": 30, "pandas": 40, "print1000": 30}}
-GUESS_MS["pool"] = GUESS_MS["warm"]
+GUESS_MS["pool"] = GUESS_MS["single"] = GUESS_MS["warm"]
 
 T0 = time.monotonic()
 
@@ -480,8 +484,8 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def prebuilt_total(port):
-    """pyexec_executions_prebuilt_total from /metrics, or None."""
+def counter_total(port, name):
+    """The counter name from /metrics, or None."""
     c = Client(port)
     try:
         status, data = c.request("GET", "/metrics")
@@ -492,7 +496,7 @@ def prebuilt_total(port):
     if status != 200:
         return None
     for line in data.decode("utf-8", "replace").splitlines():
-        if line.startswith("pyexec_executions_prebuilt_total "):
+        if line.startswith(name + " "):
             return float(line.split()[1])
     return None
 
@@ -503,13 +507,14 @@ def sequential(port, workload, warmup, n, cap_s, errors, label, gap_s=0.0):
     c = Client(port)
     lat, setup, wall, queue, rest, cpu, mem = [], [], [], [], [], [], []
     n_429 = n_err = 0
-    prebuilt0 = None    # pyexec_executions_prebuilt_total when the samples begin
+    prebuilt0 = lean0 = None  # the counters of pre-built jails and lean clones when the samples begin
     deadline = time.monotonic() + cap_s
     for i in range(warmup + n):
         if time.monotonic() > deadline and len(lat) >= 1:
             break
         if i == warmup:
-            prebuilt0 = prebuilt_total(port)
+            prebuilt0 = counter_total(port, "pyexec_executions_prebuilt_total")
+            lean0 = counter_total(port, "pyexec_executions_lean_total")
         if i and gap_s:
             time.sleep(gap_s)
         t0 = time.perf_counter()
@@ -542,10 +547,13 @@ def sequential(port, workload, warmup, n, cap_s, errors, label, gap_s=0.0):
         if u.get("peak_memory_bytes") is not None:
             mem.append(u["peak_memory_bytes"])
     c.close()
-    prebuilt1 = prebuilt_total(port) if prebuilt0 is not None else None
+    prebuilt1 = (counter_total(port, "pyexec_executions_prebuilt_total")
+                 if prebuilt0 is not None else None)
     prebuilt = prebuilt1 - prebuilt0 if prebuilt1 is not None else None
+    lean1 = counter_total(port, "pyexec_executions_lean_total") if lean0 is not None else None
+    lean = lean1 - lean0 if lean1 is not None else None
     return {"n": len(lat), "p50": pctl(lat, 50), "p90": pctl(lat, 90), "p99": pctl(lat, 99),
-            "gap_ms": gap_s * 1000.0, "prebuilt": prebuilt,
+            "gap_ms": gap_s * 1000.0, "prebuilt": prebuilt, "lean": lean,
             "mean": statistics.fmean(lat) if lat else None,
             "setup_ms_p50": median(setup), "wall_ms_p50": median(wall),
             "queue_ms_p50": median(queue), "rest_ms_p50": median(rest),
@@ -735,9 +743,9 @@ def run_mode(mode, workdir, errors, budget_s):
                     lambda: sequential(d.port, w, warm, n, cap, errors,
                                        "%s %s%s" % (mode, w, " spaced" if spaced else ""), gap_s),
                     lambda r: estimate(point) + reserve())
-                log("  n=%d p50=%s ms setup=%s run=%s prebuilt=%s (other CPU %.2f cores)"
+                log("  n=%d p50=%s ms setup=%s run=%s prebuilt=%s lean=%s (other CPU %.2f cores)"
                     % (r["n"], fmt(r["p50"]), fmt(r["setup_ms_p50"]), fmt(r["wall_ms_p50"]),
-                       fmt(r["prebuilt"]), r["other_cores"]))
+                       fmt(r["prebuilt"]), fmt(r["lean"]), r["other_cores"]))
                 continue
             d.wait_idle()
             label = "%s %s%s" % (mode, "overload " if kind == "overload" else "", w)
@@ -824,8 +832,8 @@ def report(results, started, errors, floor=None, floor_end=None):
     lines.append("  other = median of (client latency - queue - setup - run): HTTP, JSON, IPC;")
     lines.append("throughput: successful executions/s at concurrency c; 429 = answers 429 at "
                  "c=1/8/32 (not failures); err = all errors")
-    lines.append("  ratio rows: latency columns = cold/warm or cold/pool (speed-up), throughput "
-                 "columns = warm/cold or pool/cold")
+    lines.append("  ratio rows: latency columns = cold/<mode> (speed-up), throughput "
+                 "columns = <mode>/cold")
     lines.append("modes: " + "; ".join("%s = %s" % (m, " ".join(MODE_ARGS[m])) for m in MODES
                                       if m in MODE_ARGS))
     lines.append("other CPU: most CPU (cores, of %d) that processes other than the daemon and "
@@ -850,7 +858,7 @@ def report(results, started, errors, floor=None, floor_end=None):
                          fmt(s.get("rest_ms_p50")), rate[0], rate[1], rate[2],
                          r429 if w in TP_WORKLOADS else "-", str(err),
                          "%.2f" % max(other) if other else "-"])
-        for fast in [by.get(m) for m in ("warm", "pool")]:
+        for fast in [by.get(m) for m in ("warm", "pool", "single")]:
             if not cold or not fast:
                 continue
             cs, ws = cold["seq"].get(w) or {}, fast["seq"].get(w) or {}
@@ -1150,7 +1158,7 @@ def main():
     floor = machine_floor()
     floor["script"] = script_cost()
     with tempfile.TemporaryDirectory(prefix="pyexec-bench-") as workdir:
-        weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0}     # cold runs take longer
+        weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0, "single": 2.0}  # cold runs take longer
         for mode in MODES:
             spent = time.monotonic() - T0
             left_w = sum(weights.get(m, 2.0) for m in MODES[MODES.index(mode):])

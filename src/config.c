@@ -108,6 +108,14 @@ static const struct opt options[] = {
 	  "interpreter (cold mode)" },
 	{ "preload", "PYEXEC_PRELOAD", K_STR, F(preload), "numpy,pandas", 0, 0,
 	  "modules the warm zygote imports" },
+	{ "lean-preload", "PYEXEC_LEAN_PRELOAD", K_STR, F(lean_preload),
+	  "math,re,json,random,collections,itertools,functools,datetime,string,statistics,"
+	  "decimal,fractions,heapq,bisect,typing,dataclasses,copy,operator,textwrap,base64,"
+	  "hashlib,struct,enum,csv,pprint,__future__",
+	  0, 0, "warm: modules both zygotes import before the preload list" },
+	{ "single-zygote", "PYEXEC_SINGLE_ZYGOTE", K_BOOL, F(single_zygote), "0", 0, 0,
+	  "warm: fork every script from the preloaded zygote (no lean zygote for scripts "
+	  "that import only lean-preload modules)" },
 	{ "debug-log", "PYEXEC_DEBUG_LOG", K_BOOL, F(debug_log), "0", 0, 0, "log debug events" },
 	{ NULL, "PYEXEC_API_KEYS", K_KEYS, F(api_keys), "", 0, 0,
 	  "comma-separated API keys for Authorization: Bearer (none: no authentication)" },

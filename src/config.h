@@ -63,6 +63,8 @@ struct pyexec_config {
 	uint32_t sandbox_gid;
 	char python[256];   /* interpreter for cold mode */
 	char preload[512];  /* comma-separated modules the warm zygote imports */
+	char lean_preload[512]; /* the modules both warm zygotes import (the lean one only these) */
+	bool single_zygote; /* warm: no lean zygote, every script forks from the preloaded one */
 	bool debug_log;
 
 	/*

@@ -12,6 +12,7 @@
  *                                              queue_us / setup_us / wall_us
  *   sandbox_setup_failures_total               counter: OUTCOME_SETUP_FAILED
  *   executions_prebuilt_total                  counter: RESULT_PREBUILT_JAIL (--pool hits)
+ *   executions_lean_total                      counter: RESULT_LEAN_ZYGOTE
  *   spawner_restarts_total                     counter: spawners handed over
  *   slots_busy, queue_depth, slots_total,
  *   queue_max, spawner_up                      gauges
@@ -72,6 +73,7 @@ struct metrics_data {
 	struct hist queue_wait, setup, run;
 	uint64_t setup_failures;
 	uint64_t prebuilt;
+	uint64_t lean;
 	uint64_t rejected[REJECT__COUNT];
 };
 
@@ -183,6 +185,8 @@ void metrics_count_execution(struct http_metrics *m, const char *error_type,
 			observe(&m->d.run, res->wall_us);
 		if (res->flags & RESULT_PREBUILT_JAIL)
 			m->d.prebuilt++;
+		if (res->flags & RESULT_LEAN_ZYGOTE)
+			m->d.lean++;
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -338,6 +342,10 @@ static void render_executions(FILE *f, const struct metrics_data *d)
 	put_counter(f, "pyexec_executions_prebuilt_total",
 		    "Executions that ran in a jail of the pool, built before their request (--pool).",
 		    d->prebuilt);
+	put_counter(f, "pyexec_executions_lean_total",
+		    "Executions whose jail was cloned from the lean zygote (warm mode: the script "
+		    "imports only --lean-preload modules).",
+		    d->lean);
 }
 
 static void render_gauges(FILE *f, const struct metrics_gauges *g)

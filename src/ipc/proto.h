@@ -102,7 +102,9 @@ enum {
 	RESULT_STDOUT_TRUNCATED = 1u << 0,
 	RESULT_STDERR_TRUNCATED = 1u << 1,
 	RESULT_PREBUILT_JAIL = 1u << 2, /* ran in a jail built before its request (--pool) */
-	RESULT_FLAGS_ALL = RESULT_STDOUT_TRUNCATED | RESULT_STDERR_TRUNCATED | RESULT_PREBUILT_JAIL,
+	RESULT_LEAN_ZYGOTE = 1u << 3,   /* its jail was cloned from the lean zygote (lean.h) */
+	RESULT_FLAGS_ALL = RESULT_STDOUT_TRUNCATED | RESULT_STDERR_TRUNCATED | RESULT_PREBUILT_JAIL |
+			   RESULT_LEAN_ZYGOTE,
 };
 
 struct ipc_result {

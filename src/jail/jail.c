@@ -8,7 +8,9 @@
  *      what lets the child mount inside them (user_namespaces(7)).  The
  *      network namespace the child makes itself (step 0 below).
  *      CLONE_PIDFD gives a pollable handle that cannot be confused with a
- *      recycled pid.
+ *      recycled pid.  With jail_start_in() a zygote makes this one call
+ *      (zygote.c), with CLONE_PARENT so that the child is still ours, and
+ *      passes the pidfd back; every other step stays here.
  *   3. write uid_map/gid_map (only a process outside the namespace can).
  *   4. release the child through the sync pipe; it first joins its
  *      cgroup itself, through files we opened for it (cgroup.h says why),
@@ -62,6 +64,7 @@
 
 #include "ipc/proto.h"
 #include "jail/caps.h"
+#include "jail/child.h"
 #include "jail/mnt.h"
 #include "jail/rlimit.h"
 #include "jail/seccomp.h"
@@ -95,15 +98,6 @@ struct jail_proc {
 	size_t report_got;
 	int setup_rc;              /* the verdict once taken: 1, or -errno */
 	int setup_stage;
-};
-
-struct child_ctx {
-	const struct jail *jail;
-	const struct jail_run *run;
-	int sync_fd;
-	int report_fd;
-	int join_fds[4]; /* cgroup files the child writes itself into */
-	size_t njoin;
 };
 
 int jail_new(const struct jail_params *p, struct jail **out, const char **why)
@@ -230,7 +224,7 @@ static int set_uts_names(void)
 	return err > 0 ? -err : -EIO;
 }
 
-static _Noreturn void child_main(const struct child_ctx *c)
+_Noreturn void jail_child_main(const struct child_ctx *c)
 {
 	const struct jail_params *p = &c->jail->params;
 	struct jail_mnt_params mp = { .tmp_bytes = p->tmp_bytes };
@@ -395,10 +389,23 @@ int jail_proc_setup_wait(struct jail_proc *p, int *stage)
 	return r < 0 ? r : 0;
 }
 
-int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
+/*
+ * Raw clone: glibc's clone() wants a separate stack, and fork() cannot
+ * take namespace flags.  The child behaves like a fork child.
+ */
+static long clone_here(const struct child_ctx *ctx, int *pidfd)
 {
-	const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-				    CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD; /* the child adds NEWNET */
+	long pid = syscall(SYS_clone, JAIL_CLONE_FLAGS, NULL, pidfd, NULL, 0);
+
+	if (pid == 0)
+		jail_child_main(ctx);
+	return pid < 0 ? neg_errno() : pid;
+}
+
+/* jail_start(), with the clone made here (zygote_sock < 0) or by the zygote at zygote_sock. */
+static int start(struct jail *j, const struct jail_run *run, int zygote_sock, bool *lost,
+		 struct jail_proc **out, int *stage)
+{
 	_cleanup_close_ int sync_r = -1, sync_w = -1, rep_r = -1, rep_w = -1;
 	struct jail_proc *p;
 	struct child_ctx ctx;
@@ -446,15 +453,10 @@ int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 		goto fail;
 	}
 	ctx.njoin = (size_t)r;
-	/*
-	 * Raw clone: glibc's clone() wants a separate stack, and fork() cannot
-	 * take namespace flags.  The child behaves like a fork child.
-	 */
-	pid = syscall(SYS_clone, flags, NULL, &pidfd, NULL, 0);
+	pid = zygote_sock < 0 ? clone_here(&ctx, &pidfd)
+			      : jail_zygote_clone(zygote_sock, &ctx, &pidfd, lost);
 	if (pid < 0)
-		r = neg_errno();
-	else if (pid == 0)
-		child_main(&ctx);
+		r = (int)pid;
 	for (size_t i = 0; i < ctx.njoin; i++)
 		close(ctx.join_fds[i]);
 	if (pid < 0) {
@@ -485,6 +487,18 @@ int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **ou
 fail:
 	jail_proc_free(p);
 	return r;
+}
+
+int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)
+{
+	return start(j, run, -1, NULL, out, stage);
+}
+
+int jail_start_in(struct jail *j, const struct jail_run *run, int zygote_sock, bool *lost,
+		  struct jail_proc **out, int *stage)
+{
+	*lost = false;
+	return start(j, run, zygote_sock, lost, out, stage);
 }
 
 int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage)

@@ -79,6 +79,29 @@ struct jail_run {
  */
 int jail_start(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
 
+/*
+ * A zygote: a process forked from the spawner earlier, whose memory (a
+ * different set of imported modules, say) a jail's child should start
+ * from instead of the spawner's.  It only clones: with CLONE_PARENT, so
+ * the child is the spawner's own as with jail_start() (the spawner maps
+ * its ids, reaps it and holds its pidfd, passed back over the socket),
+ * and everything else of jail_start() stays in the spawner.  The child
+ * then runs the zygote's payload, not run->payload.
+ *
+ * In the zygote: serves clone requests on sock until it reads EOF, then
+ * exits; never returns.  j is the zygote's copy of the spawner's jail.
+ */
+_Noreturn void jail_zygote_serve(struct jail *j, int sock, int (*payload)(void *arg), void *arg);
+
+/*
+ * jail_start() with the child cloned by the zygote at zygote_sock.  *lost
+ * is set when the zygote did not answer as it should (gone, hung, or a
+ * reply out of step); the socket is then of no further use, and the jail
+ * can be started with jail_start() instead.
+ */
+int jail_start_in(struct jail *j, const struct jail_run *run, int zygote_sock, bool *lost,
+		  struct jail_proc **out, int *stage) _wur_;
+
 /* jail_start(), then waits for the verdict: 0 once the payload has started, or -errno with *stage. */
 int jail_spawn(struct jail *j, const struct jail_run *run, struct jail_proc **out, int *stage) _wur_;
 

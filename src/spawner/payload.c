@@ -22,6 +22,7 @@
 
 #include "spawner/forkmem.h"
 #include "spawner/hotpages.h"
+#include "spawner/imports.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,9 +50,13 @@ struct payload {
 	char envbuf[MAX_ENV][256];
 	PyObject *run_fn;     /* warm: runner.run */
 	PyObject *prepare_fn; /* warm: runner.prepare */
+	PyObject *warmup_fn;  /* warm: runner.warmup */
 	bool prepared;        /* set in a jail (a fork) once payload_prepare() ran */
 	/* the preloads' top-level names ("scipy.stats": scipy), each NUL-ended, then an empty one */
 	char preload_names[sizeof(((struct pyexec_config *)0)->preload) + 1];
+	/* warm: the top-level names of every module loaded before the preload list, each NUL-ended */
+	char *lean_names;
+	size_t lean_names_len;
 	/* warm: the zygote pages an execution writes (hotpages.h), per kind of script */
 	struct hotpages *pages[PAYLOAD_PAGES__N];
 	enum payload_pages next_pages; /* the set the next child copies (payload_use_pages) */
@@ -98,14 +104,78 @@ static void python_error(char *buf, size_t len)
 	Py_XDECREF(tb);
 }
 
+static char reason[512]; /* the start-up error *why points at */
+
+/* Imports every module of the comma-separated list.  0, or -ENOENT with *why. */
+static int import_list(const char *list, const char **why)
+{
+	char copy[sizeof(((struct pyexec_config *)0)->preload)];
+	char *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *mod = strtok_r(copy, ",", &save); mod; mod = strtok_r(NULL, ",", &save)) {
+		PyObject *m;
+		while (*mod == ' ')
+			mod++;
+		if (!*mod)
+			continue;
+		m = PyImport_ImportModule(mod);
+		if (!m) {
+			char err[256];
+			python_error(err, sizeof(err));
+			snprintf(reason, sizeof(reason), "cannot preload '%s': %s", mod, err);
+			*why = reason;
+			return -ENOENT;
+		}
+		Py_DECREF(m);
+	}
+	return 0;
+}
+
+/* The top-level names of sys.modules now, into p->lean_names.  0 or -ENOMEM. */
+static int snapshot_module_names(struct payload *p)
+{
+	PyObject *mods = PySys_GetObject("modules"); /* borrowed */
+	PyObject *key, *value;
+	Py_ssize_t pos = 0;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf || !mods || !PyDict_Check(mods)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	while (PyDict_Next(mods, &pos, &key, &value)) {
+		const char *name = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+		size_t top;
+
+		(void)value;
+		if (!name || strchr(name, '.')) /* "os.path": its package is there too */
+			continue;
+		top = strlen(name);
+		if (len + top + 1 > cap) {
+			char *nb = realloc(buf, cap * 2 + top);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = cap * 2 + top;
+		}
+		memcpy(buf + len, name, top + 1);
+		len += top + 1;
+	}
+	PyErr_Clear();
+	p->lean_names = buf;
+	p->lean_names_len = len;
+	return 0;
+}
+
 static int warm_init(struct payload *p, const struct pyexec_config *cfg, const char **why)
 {
-	static char reason[512];
 	PyConfig pc;
 	PyStatus st;
-	PyObject *code = NULL, *ns = NULL, *gc = NULL, *frozen = NULL;
-	char preload[sizeof(cfg->preload)];
-	char *save = NULL;
+	PyObject *code = NULL, *ns = NULL;
 	int r = -EINVAL;
 
 	/* os.environ is captured at start-up and inherited by every jail. */
@@ -135,23 +205,11 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 		return -EINVAL;
 	}
 
-	snprintf(preload, sizeof(preload), "%s", cfg->preload);
-	for (char *mod = strtok_r(preload, ",", &save); mod; mod = strtok_r(NULL, ",", &save)) {
-		PyObject *m;
-		while (*mod == ' ')
-			mod++;
-		if (!*mod)
-			continue;
-		m = PyImport_ImportModule(mod);
-		if (!m) {
-			char err[256];
-			python_error(err, sizeof(err));
-			snprintf(reason, sizeof(reason), "cannot preload '%s': %s", mod, err);
-			*why = reason;
-			return -ENOENT;
-		}
-		Py_DECREF(m);
-	}
+	/* What both zygotes have; the preload list comes later (payload_preload). */
+	r = import_list(cfg->lean_preload, why);
+	if (r < 0)
+		return r;
+	r = -EINVAL;
 
 	code = Py_CompileString(pyexec_runner_source, "<pyexec-runner>", Py_file_input);
 	ns = PyDict_New();
@@ -178,27 +236,15 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 		goto out;
 	}
 	Py_INCREF(p->prepare_fn);
-	{
-		PyObject *warm = PyDict_GetItemString(ns, "warmup");
-		PyObject *res = warm ? PyObject_CallNoArgs(warm) : NULL;
-		if (!res) {
-			char err[256];
-			python_error(err, sizeof(err));
-			snprintf(reason, sizeof(reason), "warm-up failed: %s", err);
-			*why = reason;
-			goto out;
-		}
-		Py_DECREF(res);
+	p->warmup_fn = PyDict_GetItemString(ns, "warmup");
+	if (!p->warmup_fn || !PyCallable_Check(p->warmup_fn)) {
+		*why = "the runner defines no warmup()";
+		goto out;
 	}
-
-	gc = PyImport_ImportModule("gc");
-	if (gc) {
-		PyObject *res = PyObject_CallMethod(gc, "collect", NULL);
-		Py_XDECREF(res);
-		frozen = PyObject_CallMethod(gc, "freeze", NULL);
-	}
-	PyErr_Clear();
-	r = 0;
+	Py_INCREF(p->warmup_fn);
+	r = snapshot_module_names(p);
+	if (r < 0)
+		*why = "cannot list the loaded modules";
 	goto out;
 py_fail: {
 	char err[256];
@@ -207,8 +253,6 @@ py_fail: {
 	*why = reason;
 }
 out:
-	Py_XDECREF(frozen);
-	Py_XDECREF(gc);
 	Py_XDECREF(code);
 	Py_XDECREF(ns);
 	return r;
@@ -267,6 +311,54 @@ int payload_new(const struct pyexec_config *cfg, struct payload **out, const cha
 	return 0;
 }
 
+void payload_freeze(struct payload *p)
+{
+	PyObject *gc, *res;
+
+	if (p->mode != EXEC_MODE_WARM)
+		return;
+	gc = PyImport_ImportModule("gc");
+	if (gc) {
+		res = PyObject_CallMethod(gc, "collect", NULL);
+		Py_XDECREF(res);
+		res = PyObject_CallMethod(gc, "freeze", NULL);
+		Py_XDECREF(res);
+		Py_DECREF(gc);
+	}
+	PyErr_Clear();
+}
+
+void payload_forked(struct payload *p)
+{
+	if (p->mode != EXEC_MODE_WARM)
+		return;
+	PyOS_AfterFork_Child();
+	payload_freeze(p);
+}
+
+int payload_preload(struct payload *p, const struct pyexec_config *cfg, const char **why)
+{
+	PyObject *res;
+	int r;
+
+	if (p->mode != EXEC_MODE_WARM)
+		return 0;
+	r = import_list(cfg->preload, why);
+	if (r < 0)
+		return r;
+	res = PyObject_CallNoArgs(p->warmup_fn);
+	if (!res) {
+		char err[256];
+		python_error(err, sizeof(err));
+		snprintf(reason, sizeof(reason), "warm-up failed: %s", err);
+		*why = reason;
+		return -EINVAL;
+	}
+	Py_DECREF(res);
+	payload_freeze(p);
+	return 0;
+}
+
 void payload_free(struct payload *p)
 {
 	if (!p)
@@ -274,6 +366,7 @@ void payload_free(struct payload *p)
 	/* The warm interpreter lives as long as the process: no Py_Finalize (it may hang on threads). */
 	for (size_t i = 0; i < ARRAY_SIZE(p->pages); i++)
 		hotpages_free(p->pages[i]);
+	free(p->lean_names);
 	free(p);
 }
 
@@ -498,6 +591,35 @@ enum payload_pages payload_pages_for(const struct payload *p, int script_fd, uin
 		memmove(buf, buf + total - keep, keep);
 	}
 	return PAYLOAD_PAGES_BASE;
+}
+
+static bool lean_has(const char *name, size_t len, void *arg)
+{
+	const struct payload *p = arg;
+
+	for (const char *at = p->lean_names; at < p->lean_names + p->lean_names_len;
+	     at += strlen(at) + 1)
+		if (strlen(at) == len && memcmp(at, name, len) == 0)
+			return true;
+	return false;
+}
+
+bool payload_fits_lean(const struct payload *p, int script_fd, uint64_t len)
+{
+	void *text;
+	bool fits;
+
+	if (p->mode != EXEC_MODE_WARM || !p->lean_names)
+		return false;
+	if (len == 0)
+		return true;
+	/* Mapped, not read: a buffer would be zygote memory its next children share. */
+	text = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, script_fd, 0);
+	if (text == MAP_FAILED)
+		return false;
+	fits = imports_each(text, (size_t)len, lean_has, (void *)p);
+	munmap(text, (size_t)len);
+	return fits;
 }
 
 void payload_use_pages(struct payload *p, enum payload_pages which)

@@ -19,10 +19,32 @@
 struct payload;
 
 /*
- * Prepares the payload for cfg->mode (warm: initialises Python and imports
- * the preload list; *why then names what failed).  0 and *out, or -errno.
+ * Prepares the payload for cfg->mode (warm: initialises Python, imports
+ * cfg->lean_preload and loads the runner; *why then names what failed).
+ * 0 and *out, or -errno.
  */
 int payload_new(const struct pyexec_config *cfg, struct payload **out, const char **why) _wur_;
+
+/*
+ * Warm: imports cfg->preload, warms it up and freezes the heap for
+ * forking (payload_freeze).  A lean zygote, forked before this, skips it.
+ * 0 (also in cold mode) or -errno with *why.
+ */
+int payload_preload(struct payload *p, const struct pyexec_config *cfg, const char **why) _wur_;
+
+/* Warm: gc.collect() and gc.freeze(), so that children's collections leave the shared heap alone. */
+void payload_freeze(struct payload *p);
+
+/* Warm, in a process forked from the spawner that goes on to use Python (a lean zygote): Python's after-fork fix-up, then payload_freeze(). */
+void payload_forked(struct payload *p);
+
+/*
+ * Warm: whether every module the script in script_fd (len bytes, sealed)
+ * names in an import statement was loaded before the preload list
+ * (imports.h reads them off its text), so that a lean zygote has it too.
+ * false in cold mode.
+ */
+bool payload_fits_lean(const struct payload *p, int script_fd, uint64_t len);
 void payload_free(struct payload *p);
 
 /* The jail_run.payload callback (arg is the struct payload). */

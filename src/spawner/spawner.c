@@ -41,6 +41,7 @@
 #include "ipc/proto.h"
 #include "jail/jail.h"
 #include "spawner/forkmem.h"
+#include "spawner/lean.h"
 #include "spawner/payload.h"
 #include "supervisor/supervisor.h"
 #include "util/fd.h"
@@ -73,6 +74,8 @@ struct execution {
 	struct stream streams[STREAM__N];
 	bool setting_up;     /* the jail has not given its setup verdict yet */
 	bool prebuilt;       /* it runs in a jail of the pool */
+	bool lean;           /* warm: its script fits the lean zygote (payload_fits_lean) */
+	bool cloned_lean;    /* its jail was cloned by the lean zygote */
 	bool answered;       /* its result has been sent; the slot waits for the reap */
 	bool exited;
 	bool killed;
@@ -91,6 +94,7 @@ struct spawner {
 	int sigfd;
 	struct jail *jail;
 	struct payload *payload;
+	struct lean_zygote *lean; /* warm, unless --single-zygote: NULL, or lost if it failed */
 	struct ipc_limits limits;
 	struct execution **slots; /* cfg->slots entries */
 	struct execution **pool;  /* cfg->pool pre-built jails waiting for a script */
@@ -107,8 +111,18 @@ struct spawner {
 	bool stopping;
 };
 
+/* The lean zygote readies itself while we import the preload list: it is done long before. */
+#define LEAN_READY_TIMEOUT_MS 10000
+
 /* epoll tags: kind in the low byte, slot index above. */
-enum { TAG_SOCK = 1, TAG_SIGNAL = 2, TAG_PIDFD = 3, TAG_STREAM0 = 4 /* ..6 */, TAG_SETUP = 7 };
+enum {
+	TAG_SOCK = 1,
+	TAG_SIGNAL = 2,
+	TAG_PIDFD = 3,
+	TAG_STREAM0 = 4, /* ..6 */
+	TAG_SETUP = 7,
+	TAG_LEAN = 8, /* the lean zygote's socket: readable only when it is gone */
+};
 #define TAG(kind, slot) ((uint64_t)(kind) | ((uint64_t)(slot) << 8))
 
 /* Lowest host-uid offset no live jail holds: jails alive at once never share a host uid. */
@@ -173,6 +187,8 @@ static void send_result(struct spawner *s, struct execution *e, int outcome, int
 		m.result.flags |= RESULT_STDERR_TRUNCATED;
 	if (e->prebuilt)
 		m.result.flags |= RESULT_PREBUILT_JAIL;
+	if (e->cloned_lean)
+		m.result.flags |= RESULT_LEAN_ZYGOTE;
 	m.result.queue_us = (e->t_started ? e->t_started : now) - e->t_enqueued;
 	m.result.setup_us = e->t_running ? e->t_running - e->t_started : 0;
 	m.result.wall_us = e->t_running ? now - e->t_running : 0;
@@ -509,6 +525,54 @@ static int pool_payload(void *arg)
 }
 
 /*
+ * Children of ours that no execution holds: a jail the lean zygote cloned
+ * (with CLONE_PARENT) whose reply never came.  Without its pid nobody
+ * would reap it.  Every child of the spawner is a tracked jail, the lean
+ * zygote, or such a stray.
+ */
+static void reap_strays(struct spawner *s)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *tok = buf, *end; *tok; tok = end) {
+		long pid = strtol(tok, &end, 10);
+		bool known = false;
+
+		if (end == tok)
+			break;
+		for (uint32_t i = 0; i < s->cfg->slots && !known; i++)
+			known = s->slots[i] && s->slots[i]->proc && jail_proc_pid(s->slots[i]->proc) == pid;
+		for (uint32_t i = 0; i < s->npool && !known; i++)
+			known = s->pool[i]->proc && jail_proc_pid(s->pool[i]->proc) == pid;
+		if (known || pid <= 0 || pid == lean_zygote_pid(s->lean))
+			continue;
+		(void)kill((pid_t)pid, SIGKILL);
+		while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* The lean zygote stopped answering (r: how): from now on every jail is cloned here. */
+static void lose_lean_zygote(struct spawner *s, int r)
+{
+	if (lean_zygote_sock(s->lean) >= 0)
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, lean_zygote_sock(s->lean), NULL);
+	lean_zygote_lose(s->lean, r < 0 ? strerror(-r) : "its socket closed");
+	reap_strays(s);
+}
+
+/*
  * Starts building a jail for e: its three output pipes, its cgroup (memory
  * limit e->memory_bytes) and namespaces; the child's own part of the setup
  * goes on after this returns (jail_start).  pooled: fd 3 is a control
@@ -559,7 +623,21 @@ static int build_jail(struct spawner *s, struct execution *e, bool pooled, uint3
 	/* The pages it copies before its run; a pre-built jail copies the larger set as it waits. */
 	if (!pooled)
 		payload_use_pages(s->payload, e->pages);
-	r = jail_start(s->jail, &run, &e->proc, stage);
+	r = -ENOTCONN;
+	if (!pooled && e->lean && lean_zygote_sock(s->lean) >= 0) {
+		bool lost;
+
+		r = jail_start_in(s->jail, &run, lean_zygote_sock(s->lean), &lost, &e->proc, stage);
+		e->cloned_lean = r == 0;
+		if (lost)
+			lose_lean_zygote(s, r);
+		else if (r < 0)
+			log_event(LOG_WARN, "lean_clone_failed", "stage", jail_stage_name(*stage),
+				  "error", strerror(-r), NULL);
+	}
+	/* Also when the lean zygote failed: the jail is the same from here. */
+	if (r < 0)
+		r = jail_start(s->jail, &run, &e->proc, stage);
 	if (r == 0 && pooled)
 		e->ctl_fd = TAKE_FD(ctl[0]);
 out:
@@ -789,6 +867,7 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
 	e->pages = payload_pages_for(s->payload, fd, m->exec.script_len);
+	e->lean = lean_zygote_sock(s->lean) >= 0 && payload_fits_lean(s->payload, fd, m->exec.script_len);
 	e->t_enqueued = time_now_us();
 
 	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {
@@ -1049,6 +1128,18 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	}
 	/* Every warm jail is a fork of us: it must not find our argv or environment in /proc/1. */
 	proctitle_wipe(cfg->mode == EXEC_MODE_WARM ? "pyexec-zygote" : "pyexec-spawner");
+	if (cfg->mode == EXEC_MODE_WARM && !cfg->single_zygote) {
+		/* Before the preload list: see lean.h.  Never fatal. */
+		r = lean_zygote_start(s->jail, s->payload, &s->lean);
+		if (r < 0)
+			log_event(LOG_WARN, "lean_zygote_failed", "error", strerror(-r), NULL);
+	}
+	r = payload_preload(s->payload, cfg, &why);
+	if (r < 0) {
+		log_event(LOG_ERROR, "payload_init_failed", "mode", config_mode_name(cfg->mode),
+			  "reason", why, "error", strerror(-r), NULL);
+		return r;
+	}
 	if (cfg->mode == EXEC_MODE_WARM) {
 		prepare_zygote_memory(s);
 		learn_zygote_pages(s);
@@ -1072,6 +1163,11 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
 		return neg_errno();
+	if (s->lean && lean_zygote_ready(s->lean, LEAN_READY_TIMEOUT_MS) == 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_LEAN, 0) };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, lean_zygote_sock(s->lean), &ev) < 0)
+			lose_lean_zygote(s, neg_errno());
+	}
 	{
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_SOCK, 0) };
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev) < 0)
@@ -1098,6 +1194,7 @@ static void teardown(struct spawner *s)
 	size_t n = 0;
 
 	shutdown_all(s);
+	lean_zygote_free(s->lean);
 	payload_free(s->payload);
 	for (const char *p; s->jail && n < SUBTREES_MAX &&
 			    (p = cgroup_manager_subtree(jail_cgroups(s->jail), n));)
@@ -1187,6 +1284,9 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 				for (uint32_t k = 0; k < cfg->slots; k++)
 					if (s.slots[k])
 						kill_execution(s.slots[k], OUTCOME_INTERNAL);
+			} else if (kind == TAG_LEAN) {
+				/* Between requests it never writes: it has exited, or broke. */
+				lose_lean_zygote(&s, 0);
 			} else if (kind == TAG_SETUP && slot < cfg->slots) {
 				on_setup(&s, slot);
 			} else if (kind == TAG_PIDFD && slot < cfg->slots) {

@@ -170,6 +170,17 @@ UTF8 = {
     "mixed.bin": b"ok \xe2\x82\xac \xe2\x82 \xf0\x9f\x98\x80\xf0\x9f\x98 end",
 }
 
+# ---------------------------------------------------------------- imports
+# Script texts: the seeds' pandas example, and every statement form the scanner reads.
+IMPORTS = {
+    "seed_pandas.py": "import pandas as pd\nimport numpy as np\n\ndef main():\n    return 1\n",
+    "plain.py": "import os, sys as s\nfrom collections import Counter\n",
+    "forms.py": ("x = 1; import a.b.c\nif x: from . import y\nfrom ..z import (q,\n  r)\n"
+                 "import \\\n  m\r\nfrom\tk import w\n"),
+    "not_imports.py": "raise E from err\nyield from g\nimportant = __import__('x')\n",
+    "unicode.bin": b"\xef\xbb\xbfimport \xc3\xa9t\xc3\xa9 as \xff\n\0import z",
+}
+
 
 def write(target, files):
     d = os.path.join(CORPUS, target)
@@ -187,6 +198,7 @@ def main():
     write("fuzz_ipc", IPC)
     write("fuzz_response", RESPONSES)
     write("fuzz_utf8", UTF8)
+    write("fuzz_imports", IMPORTS)
 
 
 if __name__ == "__main__":

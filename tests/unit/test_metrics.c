@@ -132,6 +132,7 @@ static void test_counts(void)
 	r = result(OUTCOME_EXITED, 2, 3000, 250000);
 	metrics_count_execution(m, NULL, &r);
 	r = result(OUTCOME_EXITED, 4, 3000, 1000000);
+	r.flags = RESULT_LEAN_ZYGOTE;
 	metrics_count_execution(m, "runtime_error", &r);
 	r = result(OUTCOME_TIMEOUT, 0, 2000, 1000000);
 	r.flags = RESULT_PREBUILT_JAIL;
@@ -169,6 +170,7 @@ static void test_counts(void)
 	CHECK_LINE("pyexec_executions_total{outcome=\"unavailable\"} 1");
 	CHECK_LINE("pyexec_sandbox_setup_failures_total 1");
 	CHECK_LINE("pyexec_executions_prebuilt_total 1");
+	CHECK_LINE("pyexec_executions_lean_total 1");
 	/* 4 with a report; the setup failure ran nothing. */
 	CHECK_LINE("pyexec_queue_wait_seconds_count 4");
 	CHECK_LINE("pyexec_queue_wait_seconds_sum 0.000006");

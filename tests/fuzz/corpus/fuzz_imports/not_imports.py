@@ -1,0 +1,3 @@
+raise E from err
+yield from g
+important = __import__('x')

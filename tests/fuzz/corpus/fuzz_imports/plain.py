@@ -1,0 +1,2 @@
+import os, sys as s
+from collections import Counter
