@@ -131,8 +131,9 @@ test-asan:
 # spawner and each jail child.  Cold mode: the whole end-to-end suite (the
 # attack corpus and hostile scripts too), the jail followed up to its exec
 # of python3, which runs natively.  Warm mode: the files that exercise the
-# zygote's own paths (seeds, API, state isolation), where the jail child
-# runs the runner under memcheck as a fork of the spawner.  Only the
+# zygotes' own paths (seeds, API, the lean zygote, state isolation), where
+# the jail child runs the runner under memcheck as a fork of the spawner
+# or of the lean zygote.  Only the
 # PSS-growth test is left out (valgrind's translations and shadow memory
 # grow; memcheck's leak check stands in for it).
 # tests/valgrind/check-logs.py then fails the target on any memcheck error
@@ -141,7 +142,7 @@ VALGRIND_SUPP := tests/valgrind/pyexec.supp
 VALGRIND_UNITS := $(UNIT_BINS)
 VALGRIND_E2E_COLD := tests/e2e \
 	--deselect tests/e2e/test_restart.py::test_daemon_memory_stays_flat
-VALGRIND_E2E_WARM := tests/e2e/test_seeds.py tests/e2e/test_api.py \
+VALGRIND_E2E_WARM := tests/e2e/test_seeds.py tests/e2e/test_api.py tests/e2e/test_lean_zygote.py \
 	tests/e2e/test_isolation_state.py
 VALGRIND_LOGS := $(BUILD)/valgrind
 # the warm zygote imports pandas under memcheck: some 30 s before /health

@@ -391,9 +391,18 @@ class Daemon:
 
     def roles(self):
         p = (self.health or {}).get("processes") or {}
-        return {self.proc.pid: "supervisor",
-                (p.get("front") or {}).get("pid"): "front",
-                (p.get("spawner") or {}).get("pid"): "spawner"}
+        out = {self.proc.pid: "supervisor",
+               (p.get("front") or {}).get("pid"): "front",
+               (p.get("spawner") or {}).get("pid"): "spawner"}
+        # warm mode's lean zygote (src/spawner/lean.h), known by the title it gives itself
+        for pid in tree(self.proc.pid):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if f.read().split(b"\0")[0] == b"pyexec-lean-zygote":
+                        out[pid] = "lean"
+            except OSError:
+                pass
+        return out
 
     def pool_size(self):
         args = MODE_ARGS[self.mode]
@@ -886,14 +895,15 @@ def report(results, started, errors, floor=None, floor_end=None):
         lines.append(table(rows))
         lines.append("")
 
-    rows = [["idle memory, MiB", "mode", "PSS total", "supervisor", "front", "spawner", "other",
-             "procs", "USS", "RSS sum"]]
+    rows = [["idle memory, MiB", "mode", "PSS total", "supervisor", "front", "spawner", "lean",
+             "other", "procs", "USS", "RSS sum"]]
     for r in results:
         for key, label in (("pss_idle", "after warm-up"), ("pss_after", "after the run")):
             p = r.get(key)
             if p:
                 rows.append([label, r["mode"], mib(p["total"]), mib(p.get("supervisor")),
-                             mib(p.get("front")), mib(p.get("spawner")), mib(p.get("other")),
+                             mib(p.get("front")), mib(p.get("spawner")), mib(p.get("lean")),
+                             mib(p.get("other")),
                              str(p["processes"]), mib(p.get("uss")), mib(p.get("rss"))])
     lines.append(table(rows))
     lines.append("  PSS splits pages shared with other processes (e.g. another pyexecd's libpython, "
