@@ -86,6 +86,8 @@ int lean_zygote_start(struct jail *j, struct payload *p, struct lean_zygote **ou
 		return r;
 	}
 	if (z->pid == 0) {
+		/* The spawner's handle on it is no concern of its own. */
+		free(z);
 		close(sv[0]);
 		zygote_main(j, p, sv[1], parent);
 	}

@@ -35,7 +35,10 @@ int payload_preload(struct payload *p, const struct pyexec_config *cfg, const ch
 /* Warm: gc.collect() and gc.freeze(), so that children's collections leave the shared heap alone. */
 void payload_freeze(struct payload *p);
 
-/* Warm, in a process forked from the spawner that goes on to use Python (a lean zygote): Python's after-fork fix-up, then payload_freeze(). */
+/*
+ * Warm, in a process forked from the spawner that goes on to use Python
+ * (a lean zygote): Python's after-fork fix-up, then payload_freeze().
+ */
 void payload_forked(struct payload *p);
 
 /*

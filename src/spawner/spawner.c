@@ -551,8 +551,10 @@ static void reap_strays(struct spawner *s)
 
 		if (end == tok)
 			break;
-		for (uint32_t i = 0; i < s->cfg->slots && !known; i++)
-			known = s->slots[i] && s->slots[i]->proc && jail_proc_pid(s->slots[i]->proc) == pid;
+		for (uint32_t i = 0; i < s->cfg->slots && !known; i++) {
+			const struct execution *e = s->slots[i];
+			known = e && e->proc && jail_proc_pid(e->proc) == pid;
+		}
 		for (uint32_t i = 0; i < s->npool && !known; i++)
 			known = s->pool[i]->proc && jail_proc_pid(s->pool[i]->proc) == pid;
 		if (known || pid <= 0 || pid == lean_zygote_pid(s->lean))
@@ -867,7 +869,8 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
 	e->pages = payload_pages_for(s->payload, fd, m->exec.script_len);
-	e->lean = lean_zygote_sock(s->lean) >= 0 && payload_fits_lean(s->payload, fd, m->exec.script_len);
+	e->lean = lean_zygote_sock(s->lean) >= 0 &&
+		  payload_fits_lean(s->payload, fd, m->exec.script_len);
 	e->t_enqueued = time_now_us();
 
 	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {
