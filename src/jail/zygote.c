@@ -28,6 +28,7 @@
 #define ZYGOTE_MAGIC 0x7a79676fu /* "zygo" */
 #define RUN_FDS 5
 #define REQUEST_FDS_MAX (2 + JAIL_JOIN_FDS_MAX + RUN_FDS)
+_Static_assert(REQUEST_FDS_MAX <= FD_SEND_MAX, "a request's fds fit one fd_send_fds()");
 /* A lean clone takes under a millisecond; this only bounds a zygote that hangs. */
 #define REPLY_TIMEOUT_MS 5000
 
@@ -45,36 +46,6 @@ struct clone_reply {
 	int32_t err; /* positive errno, or 0 with the pidfd attached */
 	int32_t pid;
 };
-
-/* Sends buf with fds attached (n may be 0).  0 or -errno. */
-static int send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n)
-{
-	char control[CMSG_SPACE(sizeof(int) * REQUEST_FDS_MAX)];
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t k;
-
-	if (n > REQUEST_FDS_MAX)
-		return -EINVAL;
-	if (n > 0) {
-		struct cmsghdr *cm;
-
-		memset(control, 0, sizeof(control));
-		mh.msg_control = control;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
-	}
-	do {
-		k = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	} while (k < 0 && errno == EINTR);
-	if (k < 0)
-		return neg_errno();
-	return (size_t)k == len ? 0 : -EPROTO;
-}
 
 /*
  * Receives one message into buf and the fds attached to it (all of them
@@ -148,7 +119,7 @@ long jail_zygote_clone(int sock, const struct child_ctx *ctx, int *pidfd, bool *
 		fds[n++] = ctx->run->fds[i];
 	}
 	*lost = true; /* until a reply in step has come */
-	r = send_fds(sock, &rq, sizeof(rq), fds, n);
+	r = fd_send_fds(sock, &rq, sizeof(rq), fds, n, 0);
 	if (r < 0)
 		return r;
 	do {
@@ -223,7 +194,7 @@ _Noreturn void jail_zygote_serve(struct jail *j, int sock, int (*payload)(void *
 		rp.pid = (int32_t)pid;
 		while (n > 0)
 			close(fds[--n]);
-		if (send_fds(sock, &rp, sizeof(rp), &pidfd, rp.err ? 0 : 1) < 0)
+		if (fd_send_fds(sock, &rp, sizeof(rp), &pidfd, rp.err ? 0 : 1, 0) < 0)
 			_exit(1);
 		if (pidfd >= 0)
 			close(pidfd);

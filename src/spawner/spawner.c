@@ -868,9 +868,11 @@ static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 	e->script_fd = fd;
 	e->timeout_ms = m->exec.timeout_ms;
 	e->memory_bytes = m->exec.memory_bytes;
-	e->pages = payload_pages_for(s->payload, fd, m->exec.script_len);
 	e->lean = lean_zygote_sock(s->lean) >= 0 &&
 		  payload_fits_lean(s->payload, fd, m->exec.script_len);
+	/* A lean script imports no preloaded module: the base set, should it fork from us after all. */
+	e->pages = e->lean ? PAYLOAD_PAGES_BASE
+			   : payload_pages_for(s->payload, fd, m->exec.script_len);
 	e->t_enqueued = time_now_us();
 
 	if (s->queued + s->running - s->lingering >= s->cfg->slots + s->cfg->queue) {

@@ -108,32 +108,39 @@ int fd_read_sealed(int fd, uint64_t size, char **out)
 	return 0;
 }
 
-int fd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags)
+int fd_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n, int flags)
 {
-	char control[CMSG_SPACE(sizeof(int))];
+	char control[CMSG_SPACE(sizeof(int) * FD_SEND_MAX)];
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
+	ssize_t k;
 
-	if (fd >= 0) {
+	if (n > FD_SEND_MAX)
+		return -EINVAL;
+	if (n > 0) {
 		struct cmsghdr *cm;
 		memset(control, 0, sizeof(control));
 		mh.msg_control = control;
-		mh.msg_controllen = sizeof(control);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
 	}
 	do {
-		n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
+		k = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
+	} while (k < 0 && errno == EINTR);
+	if (k < 0)
 		return neg_errno();
-	if ((size_t)n != len)
+	if ((size_t)k != len)
 		return -EMSGSIZE;
 	return 0;
+}
+
+int fd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags)
+{
+	return fd_send_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
 }
 
 int fd_set_nonblock(int fd)

@@ -39,6 +39,10 @@ int fd_read_sealed(int fd, uint64_t size, char **out) _wur_;
  */
 int fd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags) _wur_;
 
+/* The same with fds[0..n) attached (none when n is 0); -EINVAL above FD_SEND_MAX. */
+#define FD_SEND_MAX 16
+int fd_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n, int flags) _wur_;
+
 int fd_set_nonblock(int fd) _wur_;
 
 /* Makes every fd >= from_fd close on exec, or closes them (close_range). */

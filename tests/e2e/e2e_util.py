@@ -500,6 +500,20 @@ class Client:
         return body
 
 
+def log_events(daemon, name):
+    """Every JSON log line of daemon (its stderr file) whose event is name, as dicts."""
+    found = []
+    with open(daemon.log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and doc.get("event") == name:
+                found.append(doc)
+    return found
+
+
 def short(obj, n=1500):
     s = json.dumps(obj) if not isinstance(obj, str) else obj
     return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)

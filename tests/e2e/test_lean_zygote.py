@@ -5,7 +5,6 @@ from the full one.  The answer is the same either way, the routing only
 decides how much address space the jail starts from; if the lean zygote dies,
 every script is served by the full one."""
 
-import json
 import os
 import re
 import signal
@@ -121,14 +120,6 @@ def test_lost_lean_zygote_leaves_the_full_one(start_daemon):
     assert lean_zygotes(d) == [], "the lean zygote was not reaped"
     for _ in range(3):
         assert not served_lean(c, plain, "plain")
-    lost = []
-    with open(d.log_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(doc, dict) and doc.get("event") == "lean_zygote_lost":
-                lost.append(doc)
+    lost = u.log_events(d, "lean_zygote_lost")
     assert len(lost) == 1, lost
     c.health()

@@ -4,26 +4,11 @@ request, and a script's run is the same whichever set its jail copied first
 (the choice is a word match on the script's text, so it can be fooled, and
 must be harmless when it is)."""
 
-import json
-
 import pytest
 
 import e2e_util as u
 
 pytestmark = pytest.mark.skipif(u.MODE != "warm", reason="the page sets are the warm zygote's")
-
-
-def events(d, name):
-    found = []
-    with open(d.log_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(doc, dict) and doc.get("event") == name:
-                found.append(doc)
-    return found
 
 
 PANDAS = ("import pandas as pd\n"
@@ -44,7 +29,7 @@ SCRIPTS = [
 
 def test_sets_learned_once_at_start(start_daemon):
     d = start_daemon(["--slots", "1"])
-    learned = events(d, "zygote_pages")
+    learned = u.log_events(d, "zygote_pages")
     assert len(learned) == 1, learned
     ev = learned[0]
     assert ev.get("error") == "", ev
@@ -58,12 +43,12 @@ def test_sets_learned_once_at_start(start_daemon):
         body = d.client.ok(script, memory=u.incidental_memory())
         assert body["result"] == want, body
     # requests never add to or replace the sets
-    assert len(events(d, "zygote_pages")) == 1
+    assert len(u.log_events(d, "zygote_pages")) == 1
 
 
 def test_pre_built_jails_copy_the_larger_set_for_any_script(start_daemon):
     d = start_daemon(["--slots", "1", "--pool", "1"])
-    assert events(d, "zygote_pages")[0].get("error") == ""
+    assert u.log_events(d, "zygote_pages")[0].get("error") == ""
     for _ in range(2):
         for script, want in SCRIPTS:
             body = d.client.ok(script)
