@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "util/fd.h"
@@ -36,6 +39,7 @@ struct range {
 
 struct hotpages {
 	struct range *r;
+	struct iovec *iov; /* the same ranges, for process_madvise() */
 	size_t n;
 	size_t pages;
 };
@@ -224,6 +228,14 @@ int hotpages_read(int fd, struct hotpages **out)
 			r = keep_inside(h, &cap, &m, in);
 	}
 	free(m.r);
+	if (r == 0 && h->n) {
+		h->iov = calloc(h->n, sizeof(*h->iov));
+		if (!h->iov)
+			r = -ENOMEM;
+		for (size_t i = 0; h->iov && i < h->n; i++)
+			h->iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)h->r[i].start,
+						    .iov_len = (size_t)h->r[i].len };
+	}
 	if (r < 0) {
 		hotpages_free(h);
 		return r;
@@ -242,15 +254,55 @@ size_t hotpages_ranges(const struct hotpages *h)
 	return h ? h->n : 0;
 }
 
+/*
+ * Populates ranges [0, n) with as few system calls as the kernel allows:
+ * since Linux 6.13 process_madvise() takes any advice for the caller
+ * itself, MADV_POPULATE_WRITE included, over IOV_MAX ranges per call.
+ * Where each system call crosses a hypervisor that is ~2 us saved per
+ * range (the pandas set has ~720: measured with 700 one-page ranges in a
+ * fork child, 4.9 ms one call each, 3.4 ms batched).  Returns how many
+ * leading ranges are done: a kernel that refuses (older, or a tracer
+ * without the call) leaves them all to the one-call-each loop below, and
+ * a call that stops part-way (its byte count says where) leaves the rest.
+ */
+static size_t apply_batched(const struct hotpages *h)
+{
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	size_t done = 0;
+
+	if (self < 0)
+		return 0;
+	while (done < h->n) {
+		size_t batch = MIN(h->n - done, (size_t)IOV_MAX);
+		ssize_t bytes = syscall(SYS_process_madvise, self, h->iov + done, batch,
+					MADV_POPULATE_WRITE, 0u);
+		size_t full = 0;
+
+		if (bytes <= 0)
+			break;
+		/* Ranges done in full; a cut one is redone below (populating is idempotent). */
+		while (full < batch && (size_t)bytes >= h->iov[done + full].iov_len)
+			bytes -= (ssize_t)h->iov[done + full++].iov_len;
+		done += full;
+		if (full < batch)
+			break;
+	}
+	close(self);
+	return done;
+}
+
 size_t hotpages_apply(const struct hotpages *h)
 {
-	size_t refused = 0;
+	size_t refused = 0, first;
 
-	for (size_t i = 0; h && i < h->n; i++) {
+	if (!h || !h->n)
+		return 0;
+	first = apply_batched(h);
+	for (size_t i = first; i < h->n; i++) {
 		if (madvise((void *)(uintptr_t)h->r[i].start, h->r[i].len, MADV_POPULATE_WRITE) == 0)
 			continue;
-		if (errno == EINVAL && refused == i) /* a kernel without it: none will work */
-			return h->n;
+		if (errno == EINVAL && refused == i - first) /* a kernel without it: none will work */
+			return h->n - first;
 		refused++;
 	}
 	return refused;
@@ -260,6 +312,7 @@ void hotpages_free(struct hotpages *h)
 {
 	if (!h)
 		return;
+	free(h->iov);
 	free(h->r);
 	free(h);
 }
