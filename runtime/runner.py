@@ -30,6 +30,7 @@
 # environment still gets an accurate report.
 
 import _ast  # the AST node classes, without the cost of importing ast (enum...)
+import _signal  # signal without its enum wrappers; loaded already in a cold python3
 import builtins
 import io
 import os
@@ -422,6 +423,32 @@ def _finish(doc, pid, channel):
     _exit(0)
 
 
+# Signals whose entry in _signal's table (what signal.getsignal() answers)
+# is not the default in this process.  In a warm zygote the table was read
+# from the zygote's own dispositions when _signal was imported (a daemon
+# started from a shell inherits SIGINT and SIGQUIT ignored), but the jail
+# resets every disposition to the default before the runner starts.
+_NOT_DEFAULT = []
+for _sig in range(1, _signal.NSIG):
+    if _signal.getsignal(_sig) not in (_signal.SIG_DFL, None):  # None: not Python's (glibc's own)
+        _NOT_DEFAULT.append(_sig)
+del _sig
+
+
+def _python_signals():
+    # The dispositions a fresh python3 starts with (its signal handler
+    # installation, which the embedded zygote skips): SIGINT raises
+    # KeyboardInterrupt, and SIGPIPE and SIGXFSZ are ignored, so that a
+    # write to a closed pipe or past the file size limit raises OSError
+    # instead of killing the process, in the script's own forked children
+    # too.  First the table is made to match the jail's reset.
+    for sig in _NOT_DEFAULT:
+        _signal.signal(sig, _signal.SIG_DFL)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _signal.signal(_signal.SIGPIPE, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
+
+
 def prepare():
     """Warm child only: the per-process state a fresh python3 would start
     with, set up before the script is read, so that a child built ahead of
@@ -430,11 +457,7 @@ def prepare():
     if _PREPARED:
         return
     _reseed()
-    # A fresh python3 maps SIGINT to KeyboardInterrupt; the embedded zygote
-    # was started without its signal handlers.  _signal, not signal: its
-    # enum wrappers cost a warm child some 50 page copies.
-    import _signal
-    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _python_signals()
     _setup_streams()
     _PREPARED.append(True)
 

@@ -3,6 +3,7 @@ ids, output capture, result conversion, scheduling."""
 
 import os
 import platform
+import signal
 import threading
 import time
 from textwrap import dedent
@@ -189,6 +190,83 @@ def test_stdin_is_empty(client):
     assert r.status_code == 200 and dt < 4, (dt, b)
     assert b["result"] in ({"read": ""}, {"error": "OSError"}, {"error": "ValueError"},
                            {"error": "AttributeError"}), b["result"]
+
+
+SIGNAL_PROBE = dedent("""\
+    import os, signal
+    def mask(name):
+        for line in open("/proc/self/status"):
+            if line.startswith(name + ":"):
+                return int(line.split()[1], 16)
+    def main():
+        table = {}
+        for sig in range(1, signal.NSIG):
+            h = signal.getsignal(sig)
+            table[sig] = None if h is None else h.__name__ if callable(h) else int(h)
+        return {"table": table, "ignored": mask("SigIgn"), "caught": mask("SigCgt")}
+""")
+
+
+def assert_fresh_python3_signals(result):
+    table = {int(k): v for k, v in result["table"].items()}
+    bit = lambda sig: 1 << (sig - 1)
+    assert result["ignored"] == bit(signal.SIGPIPE) | bit(signal.SIGXFSZ), result
+    assert result["caught"] == bit(signal.SIGINT), result
+    # None: signals Python does not own (glibc's real-time pair), none of these
+    assert all(table[s] is not None for s in (signal.SIGINT, signal.SIGPIPE, signal.SIGHUP))
+    expected = {sig: int(signal.SIG_DFL) for sig in table if table[sig] is not None}
+    expected[signal.SIGINT] = "default_int_handler"
+    expected[signal.SIGPIPE] = expected[signal.SIGXFSZ] = int(signal.SIG_IGN)
+    assert {k: v for k, v in table.items() if v is not None} == expected
+
+
+@pytest.mark.parametrize("imports", ["", "import pandas\n"], ids=["plain", "pandas"])
+def test_signal_dispositions_are_a_fresh_python3s(client, imports):
+    """As `python3 script.py` under a clean init: SIGINT raises KeyboardInterrupt,
+    SIGPIPE and SIGXFSZ are ignored, every other signal has its default, and
+    signal.getsignal() says so.  In warm mode both zygotes set this up in each
+    child (the embedded interpreter skips it, and the jail resets every
+    disposition); a pandas script runs in the full zygote, a plain one in the
+    lean one."""
+    assert_fresh_python3_signals(client.ok(imports + SIGNAL_PROBE)["result"])
+
+
+def test_signal_dispositions_under_nohup(start_daemon):
+    """A daemon started with SIGHUP and SIGQUIT ignored (nohup, a shell's
+    background job) passes neither on: the jail resets every disposition, and
+    in warm mode signal.getsignal() must not answer from the zygote's own."""
+    inherited = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGHUP, signal.SIGQUIT)}
+    try:
+        d = start_daemon([])
+    finally:
+        for s, h in inherited.items():
+            signal.signal(s, h)
+    for imports in ("", "import pandas\n"):
+        assert_fresh_python3_signals(d.client.ok(imports + SIGNAL_PROBE)["result"])
+
+
+def test_broken_pipe_raises_in_a_forked_child(client):
+    """A process the script forks inherits SIGPIPE ignored, so writing to a pipe
+    nobody reads raises BrokenPipeError there, as under python3, instead of the
+    signal killing it."""
+    script = dedent("""\
+        import os
+        def main():
+            r, w = os.pipe()
+            os.close(r)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.write(w, b"x")
+                    os._exit(1)
+                except BrokenPipeError:
+                    os._exit(7)
+            _, status = os.waitpid(pid, 0)
+            return {"exited": os.WIFEXITED(status), "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}
+    """)
+    b = client.ok(script)
+    assert b["result"] == {"exited": True, "code": 7, "signal": None}, b["result"]
 
 
 def test_unknown_fields_ignored(client):
