@@ -64,6 +64,7 @@ struct http_broker {
 	bool abandoned; /* fail_all ran: results for unknown ids are late, not hostile */
 	uint64_t replacements; /* spawner sockets taken from the control socket */
 	struct ipc_hello hello;
+	struct ipc_status status; /* the latest, zeroed until one comes */
 };
 
 static const char msg_unavailable[] = "The sandbox service is unavailable";
@@ -226,6 +227,14 @@ static int dispatch(struct http_broker *b, union ipc_msg *msg, int fd)
 			return -EBADMSG;
 		}
 		return on_result(b, &msg->result, fd);
+	case IPC_STATUS:
+		closep(&fd);
+		if (!b->ready)
+			return -EBADMSG; /* before its hello */
+		pthread_mutex_lock(&b->lock);
+		b->status = msg->status;
+		pthread_mutex_unlock(&b->lock);
+		return 0;
 	case IPC_STATS:
 		/* Not requested by this front yet; harmless. */
 		closep(&fd);
@@ -295,6 +304,7 @@ static void replace_spawner(struct http_broker *b, int fd)
 	b->ready = false;
 	b->dropped = false;
 	memset(&b->hello, 0, sizeof(b->hello));
+	memset(&b->status, 0, sizeof(b->status));
 	pthread_mutex_unlock(&b->lock);
 	close(old);
 	log_event(LOG_WARN, "spawner_replaced", NULL);
@@ -506,6 +516,7 @@ void broker_get_status(struct http_broker *b, struct broker_status *st)
 	st->in_flight = b->in_flight;
 	st->spawner_restarts = b->replacements;
 	st->hello = b->hello;
+	st->lean_zygote_pid = b->status.lean_zygote_pid;
 	pthread_mutex_unlock(&b->lock);
 }
 

@@ -53,6 +53,7 @@ struct broker_status {
 	uint32_t in_flight;
 	uint64_t spawner_restarts; /* replacement spawners the supervisor handed over */
 	struct ipc_hello hello;    /* valid when ready */
+	uint32_t lean_zygote_pid;  /* 0: none serves (IPC_STATUS) */
 };
 
 /*

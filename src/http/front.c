@@ -197,6 +197,7 @@ static enum MHD_Result answer_health(struct req *rq)
 		.front_uid = f->uid,
 		.busy = busy,
 		.queued = st.in_flight - busy,
+		.lean_zygote_pid = st.ready ? st.lean_zygote_pid : 0,
 	};
 	if (response_health(&h, &resp) < 0)
 		resp.body = NULL;

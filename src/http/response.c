@@ -633,6 +633,13 @@ int response_health(const struct response_health *h, struct response *resp)
 		put(&d, procs, "spawner", json_null());
 		put(&d, procs, "sandbox_uid", json_null());
 	}
+	if (h->lean_zygote_pid) {
+		json_t *lean = json_object();
+		put(&d, lean, "pid", json_integer(h->lean_zygote_pid));
+		put(&d, procs, "lean_zygote", lean);
+	} else {
+		put(&d, procs, "lean_zygote", json_null());
+	}
 	put(&d, d.root, "processes", procs);
 
 	put(&d, slots, "total", json_integer(h->cfg->slots));

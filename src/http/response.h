@@ -74,6 +74,7 @@ struct response_health {
 	const char *reason;            /* why unhealthy, or NULL */
 	uint32_t front_pid, front_uid;
 	uint32_t busy, queued; /* executions running / waiting, as the front counts them */
+	uint32_t lean_zygote_pid; /* 0: none */
 };
 
 /* The /health body and status (200 or 503).  0 or -ENOMEM. */

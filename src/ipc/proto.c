@@ -29,6 +29,8 @@ size_t ipc_msg_size(uint16_t type)
 		return sizeof(struct ipc_stats_req);
 	case IPC_STATS:
 		return sizeof(struct ipc_stats);
+	case IPC_STATUS:
+		return sizeof(struct ipc_status);
 	default:
 		return 0;
 	}
@@ -94,6 +96,13 @@ int ipc_validate(const void *buf, size_t len, bool has_fd, const struct ipc_limi
 		if (m.setup_errno < 0 || m.term_signal < 0 || m.term_signal > 64)
 			return -EBADMSG;
 		if (m.flags & ~(uint32_t)RESULT_FLAGS_ALL)
+			return -EBADMSG;
+		break;
+	}
+	case IPC_STATUS: {
+		struct ipc_status m;
+		memcpy(&m, buf, sizeof(m));
+		if (m.pad != 0 || m.lean_zygote_pid > INT32_MAX)
 			return -EBADMSG;
 		break;
 	}

@@ -28,6 +28,7 @@ enum ipc_type {
 	IPC_RESULT = 3,      /* spawner -> front: an execution ended (fd: sealed memfd of outputs) */
 	IPC_STATS_REQ = 4,   /* front -> spawner: ask for counters */
 	IPC_STATS = 5,       /* spawner -> front: counters */
+	IPC_STATUS = 6,      /* spawner -> front, after hello and on a change: its helper processes */
 };
 
 struct ipc_header {
@@ -139,6 +140,16 @@ struct ipc_stats {
 	uint64_t zygote_restarts;
 };
 
+/*
+ * What the spawner has besides itself, for /health: sent once right after
+ * IPC_HELLO and again whenever it changes (the lean zygote lost).
+ */
+struct ipc_status {
+	struct ipc_header h;
+	uint32_t lean_zygote_pid; /* 0: none (cold mode, --single-zygote, or lost) */
+	uint32_t pad;             /* 0 */
+};
+
 /* A received message: the largest struct, plus the fd it carried (or -1). */
 union ipc_msg {
 	struct ipc_header h;
@@ -147,6 +158,7 @@ union ipc_msg {
 	struct ipc_result result;
 	struct ipc_stats_req stats_req;
 	struct ipc_stats stats;
+	struct ipc_status status;
 };
 
 struct ipc_limits {

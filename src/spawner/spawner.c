@@ -89,6 +89,7 @@ struct execution {
 struct spawner {
 	const struct pyexec_config *cfg;
 	int sock;
+	bool said_hello; /* IPC_STATUS may follow only then */
 	int beat_fd;
 	int epfd;
 	int sigfd;
@@ -566,12 +567,30 @@ static void reap_strays(struct spawner *s)
 }
 
 /* The lean zygote stopped answering (r: how): from now on every jail is cloned here. */
+/* Tells the front which helper processes serve (IPC_STATUS): after hello, and on a change. */
+static void send_status(struct spawner *s)
+{
+	union ipc_msg m;
+	pid_t lean = lean_zygote_sock(s->lean) >= 0 ? lean_zygote_pid(s->lean) : -1;
+	int r;
+
+	if (!s->said_hello)
+		return; /* the hello's status follows it */
+	memset(&m, 0, sizeof(m));
+	m.status.h.type = IPC_STATUS;
+	m.status.lean_zygote_pid = lean > 0 ? (uint32_t)lean : 0;
+	r = ipc_send(s->sock, &m, -1);
+	if (r < 0)
+		log_event(LOG_ERROR, "status_failed", "error", strerror(-r), NULL);
+}
+
 static void lose_lean_zygote(struct spawner *s, int r)
 {
 	if (lean_zygote_sock(s->lean) >= 0)
 		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, lean_zygote_sock(s->lean), NULL);
 	lean_zygote_lose(s->lean, r < 0 ? strerror(-r) : "its socket closed");
 	reap_strays(s);
+	send_status(s);
 }
 
 /*
@@ -939,6 +958,7 @@ static void send_hello(struct spawner *s)
 		 payload_python_version(s->payload));
 	snprintf(m.hello.cgroup_path, sizeof(m.hello.cgroup_path), "%s", cgroup_manager_path(cg));
 	r = ipc_send(s->sock, &m, -1);
+	s->said_hello = r == 0;
 	if (r < 0)
 		log_event(LOG_ERROR, "hello_failed", "error", strerror(-r), NULL);
 }
@@ -1242,6 +1262,7 @@ int spawner_main(const struct pyexec_config *cfg, int sock, int beat_fd)
 	for (size_t i = 0; cgroup_manager_subtree(jail_cgroups(s.jail), i); i++)
 		supervisor_link_report_dir(beat_fd, cgroup_manager_subtree(jail_cgroups(s.jail), i));
 	send_hello(&s);
+	send_status(&s);
 	log_event(LOG_INFO, "spawner_ready", "mode", config_mode_name(cfg->mode), NULL);
 
 	while (!s.stopping || s.running > 0) {

@@ -47,6 +47,11 @@ def test_health_contract(client):
     s = b["slots"]
     assert s["total"] == 2 and s["queue_max"] == 8, s
     assert s["busy"] == 0 and s["queued"] == 0, s
+    lean = b["processes"]["lean_zygote"]  # its own tests: test_lean_zygote.py
+    if u.MODE == "cold":
+        assert lean is None, lean
+    else:
+        assert lean is None or (set(lean) == {"pid"} and lean["pid"] > 1), lean
 
 
 def test_health_with_query_string(client):

@@ -73,6 +73,7 @@ ROUTED = [
 def test_routing_and_results(start_daemon):
     d = start_daemon(["--slots", "1"])
     assert len(lean_zygotes(d)) == 1
+    assert d.client.health()["processes"]["lean_zygote"] == {"pid": lean_zygotes(d)[0]}
     for script, want, lean in ROUTED:
         assert served_lean(d.client, script, want) == lean, script
 
@@ -80,6 +81,7 @@ def test_routing_and_results(start_daemon):
 def test_single_zygote_has_none(start_daemon):
     d = start_daemon(["--slots", "1", "--single-zygote"])
     assert lean_zygotes(d) == []
+    assert d.client.health()["processes"]["lean_zygote"] is None
     assert not served_lean(d.client, "def main():\n    return 1\n", 1)
     assert lean_total(d.client) == 0
 
@@ -122,4 +124,6 @@ def test_lost_lean_zygote_leaves_the_full_one(start_daemon):
         assert not served_lean(c, plain, "plain")
     lost = u.log_events(d, "lean_zygote_lost")
     assert len(lost) == 1, lost
-    c.health()
+    # The spawner told the front when it reaped it, before the answers above.
+    health = c.health()
+    assert health["status"] == "healthy" and health["processes"]["lean_zygote"] is None, health

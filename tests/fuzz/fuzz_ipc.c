@@ -95,6 +95,13 @@ static bool spec_valid(const uint8_t *p, size_t len, bool has_fd)
 		return len == sizeof(struct ipc_stats_req) && !has_fd;
 	case IPC_STATS:
 		return len == sizeof(struct ipc_stats) && !has_fd;
+	case IPC_STATUS: {
+		struct ipc_status m;
+		if (len != sizeof(m) || has_fd)
+			return false;
+		memcpy(&m, p, sizeof(m));
+		return m.pad == 0 && m.lean_zygote_pid <= 0x7fffffffu;
+	}
 	default:
 		return false;
 	}
@@ -112,8 +119,9 @@ static void check_hello(const struct ipc_hello *hello, uint8_t ctl)
 		.front_uid = 65534,
 		.busy = 1,
 		.queued = 0,
+		.lean_zygote_pid = ctl & 0x20 ? hello->spawner_pid + 1 : 0,
 	};
-	const json_t *iso;
+	const json_t *iso, *lean;
 	char *want;
 	size_t want_len;
 	json_t *doc;
@@ -138,6 +146,13 @@ static void check_hello(const struct ipc_hello *hello, uint8_t ctl)
 				       want_len),
 		   "isolation.cgroup.path is not the repaired cgroup_path");
 	free(want);
+
+	lean = json_object_get(json_object_get(doc, "processes"), "lean_zygote");
+	if (h.lean_zygote_pid)
+		FUZZ_CHECK(json_integer_value(json_object_get(lean, "pid")) == h.lean_zygote_pid,
+			   "processes.lean_zygote.pid is not the status's");
+	else
+		FUZZ_CHECK(json_is_null(lean), "processes.lean_zygote is not null without one");
 
 	json_decref(doc);
 	response_release(&resp);

@@ -462,7 +462,7 @@ static void test_health(void)
 	memset(h.cgroup_path, 'p', sizeof(h.cgroup_path));
 	in = (struct response_health){
 		.cfg = &cfg, .hello = &h, .healthy = true, .front_pid = 10, .front_uid = 65534,
-		.busy = 2, .queued = 3,
+		.busy = 2, .queued = 3, .lean_zygote_pid = 12,
 	};
 	reset();
 	rc = response_health(&in, &resp);
@@ -504,6 +504,9 @@ static void test_health(void)
 		      json_integer_value(json_object_get(json_object_get(body, "processes"),
 							 "sandbox_uid")) == 100000,
 	      "processes");
+	CHECK(json_integer_value(json_object_get(
+		      json_object_get(json_object_get(body, "processes"), "lean_zygote"), "pid")) == 12,
+	      "the lean zygote's pid");
 	CHECK(json_integer_value(json_object_get(json_object_get(body, "slots"), "total")) == 2 &&
 		      json_integer_value(json_object_get(json_object_get(body, "slots"), "busy")) == 2 &&
 		      json_integer_value(json_object_get(json_object_get(body, "slots"), "queued")) == 3 &&
@@ -514,6 +517,7 @@ static void test_health(void)
 	h.isolation = ISO_USERNS;
 	h.cgroup_version = IPC_CGROUP_NONE;
 	in.healthy = false;
+	in.lean_zygote_pid = 0;
 	in.reason = "gone";
 	reset();
 	rc = response_health(&in, &resp);
@@ -521,6 +525,8 @@ static void test_health(void)
 	if (!load("weak health"))
 		return;
 	iso = json_object_get(body, "isolation");
+	CHECK(json_is_null(json_object_get(json_object_get(body, "processes"), "lean_zygote")),
+	      "no lean zygote: null");
 	CHECK(json_array_size(json_object_get(iso, "namespaces")) == 1 &&
 		      json_is_false(json_object_get(iso, "seccomp")) &&
 		      strcmp(json_string_value(json_object_get(iso, "capabilities")), "none") != 0 &&
