@@ -1,7 +1,7 @@
 /*
  * One execution, the daemon's way: a spawner process is forked exactly as
  * the supervisor does, and this process plays the front's part over the
- * same socketpair (hello, one IPC_EXEC with a sealed memfd, one
+ * same socketpair (hello and status, one IPC_EXEC with a sealed memfd, one
  * IPC_RESULT), then builds the body with response.c.  Nothing of the
  * sandbox is re-implemented here, so what `run` shows is what the service
  * does.
@@ -111,7 +111,11 @@ static int exchange(const struct pyexec_config *cfg, int sock, const char *scrip
 	if (r < 0)
 		return r;
 
-	r = ipc_recv(sock, &lim, &m, &outfd);
+	/* Status updates (IPC_STATUS) may come before the result: /health's, not ours. */
+	do {
+		closep(&outfd);
+		r = ipc_recv(sock, &lim, &m, &outfd);
+	} while (r == 0 && m.h.type == IPC_STATUS);
 	if (r < 0 || m.h.type != IPC_RESULT || m.h.id != 1)
 		return r < 0 ? r : -EPROTO;
 	total = m.result.result_len + m.result.stdout_len + m.result.stderr_len;

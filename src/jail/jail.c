@@ -224,6 +224,29 @@ static int set_uts_names(void)
 	return err > 0 ? -err : -EIO;
 }
 
+/*
+ * glibc's sigaction() refuses the signals it reserves for itself (32 and
+ * 33: thread cancellation and set*id broadcast), so the loop above leaves
+ * them as inherited: an ignored one survives execve, and the script starts
+ * with it ignored (seen when the daemon's own parent ignored them).  The
+ * raw call resets those; a handler glibc installed in the spawner stays,
+ * as glibc's own.
+ */
+static void reset_ignored_reserved_signals(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} now, dfl = { .handler = SIG_DFL };
+
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		if (syscall(SYS_rt_sigaction, sig, NULL, &now, sizeof(now.mask)) == 0 &&
+		    now.handler == SIG_IGN)
+			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
 _Noreturn void jail_child_main(const struct child_ctx *c)
 {
 	const struct jail_params *p = &c->jail->params;
@@ -282,6 +305,7 @@ _Noreturn void jail_child_main(const struct child_ctx *c)
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		for (int sig = 1; sig < NSIG; sig++)
 			(void)sigaction(sig, &dfl, NULL);
+		reset_ignored_reserved_signals();
 		sigemptyset(&none);
 		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 			child_fail(report, JAIL_STAGE_FDS, neg_errno());
