@@ -113,6 +113,14 @@ int jail_new(const struct jail_params *p, struct jail **out, const char **why)
 		*why = "cannot build the seccomp filter";
 		goto fail;
 	}
+	{
+		int stage = 0;
+		r = jail_mnt_template_build(&stage);
+		if (r < 0) {
+			*why = "cannot build the jails' shared root (a private mount namespace)";
+			goto fail;
+		}
+	}
 	r = cgroup_manager_new(p->cgroup, p->cgroup_name, &j->cgroups);
 	if (r < 0) {
 		*why = "cannot set up the cgroup subtree";
