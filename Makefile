@@ -138,6 +138,7 @@ test-asan:
 # grow; memcheck's leak check stands in for it).
 # tests/valgrind/check-logs.py then fails the target on any memcheck error
 # or definite leak and says how many processes it checked.
+# --vgdb=no: see tests/valgrind/pyexecd-vg.sh (test_jail covers its /tmp too).
 VALGRIND_SUPP := tests/valgrind/pyexec.supp
 VALGRIND_UNITS := $(UNIT_BINS)
 VALGRIND_E2E_COLD := tests/e2e \
@@ -152,7 +153,7 @@ VALGRIND_E2E_ENV := PYEXECD=$(abspath tests/valgrind/pyexecd-vg.sh) \
 test-valgrind: $(UNIT_BINS) $(BUILD)/pyexecd
 	@for t in $(VALGRIND_UNITS); do \
 		echo "== valgrind $$t"; \
-		valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+		valgrind -q --vgdb=no --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 			--suppressions=$(VALGRIND_SUPP) \
 			$$t > $$t.valgrind.log 2>&1 || { tail -30 $$t.valgrind.log; exit 1; }; \
 	done; echo "valgrind: $(words $(VALGRIND_UNITS)) unit test binaries clean"

@@ -25,9 +25,11 @@ mkdir -p "$dir"
 
 # $$ stays the daemon's pid: exec below keeps it for valgrind, then pyexecd.
 exec 9>>"$dir/vg.$$.log"
+# --vgdb=no: vgdb's FIFOs would go in /tmp, which the spawner covers with a tmpfs
+# of its own mount namespace (src/jail/mnt.c), so they could not be removed at exit.
 # shellcheck disable=SC2086
 exec valgrind --tool=memcheck --log-fd=9 \
 	--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-	--error-exitcode=97 --num-callers=30 --trace-children=no \
+	--error-exitcode=97 --num-callers=30 --trace-children=no --vgdb=no \
 	--suppressions="$here/pyexec.supp" ${PYEXEC_VG_ARGS:-} \
 	"$real" "$@"
