@@ -226,6 +226,8 @@ def assert_fresh_python3_signals(result):
     assert {k: v for k, v in table.items() if v is not None} == expected
 
 
+@pytest.mark.skipif(u.under_valgrind(), reason="memcheck handles every signal itself and emulates "
+                    "the script's dispositions: /proc and the kernel's delivery show its own")
 @pytest.mark.parametrize("imports", ["", "import pandas\n"], ids=["plain", "pandas"])
 def test_signal_dispositions_are_a_fresh_python3s(client, imports):
     """As `python3 script.py` under a clean init: SIGINT raises KeyboardInterrupt,
@@ -251,6 +253,8 @@ def _raw_sigaction(sig, new):
     return old
 
 
+@pytest.mark.skipif(u.under_valgrind(), reason="memcheck handles every signal itself and emulates "
+                    "the script's dispositions: /proc and the kernel's delivery show its own")
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="rt_sigaction's number and layout")
 def test_signal_dispositions_under_nohup(start_daemon):
     """A daemon started with SIGHUP and SIGQUIT ignored (nohup, a shell's
@@ -270,6 +274,8 @@ def test_signal_dispositions_under_nohup(start_daemon):
         assert_fresh_python3_signals(d.client.ok(imports + SIGNAL_PROBE)["result"])
 
 
+@pytest.mark.skipif(u.under_valgrind(), reason="memcheck handles every signal itself and emulates "
+                    "the script's dispositions: /proc and the kernel's delivery show its own")
 def test_broken_pipe_raises_in_a_forked_child(client):
     """A process the script forks inherits SIGPIPE ignored, so writing to a pipe
     nobody reads raises BrokenPipeError there, as under python3, instead of the
