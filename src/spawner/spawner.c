@@ -566,7 +566,6 @@ static void reap_strays(struct spawner *s)
 	}
 }
 
-/* The lean zygote stopped answering (r: how): from now on every jail is cloned here. */
 /* Tells the front which helper processes serve (IPC_STATUS): after hello, and on a change. */
 static void send_status(struct spawner *s)
 {
@@ -584,6 +583,7 @@ static void send_status(struct spawner *s)
 		log_event(LOG_ERROR, "status_failed", "error", strerror(-r), NULL);
 }
 
+/* The lean zygote stopped answering (r: how): from now on every jail is cloned here. */
 static void lose_lean_zygote(struct spawner *s, int r)
 {
 	if (lean_zygote_sock(s->lean) >= 0)
