@@ -423,16 +423,20 @@ def _finish(doc, pid, channel):
     _exit(0)
 
 
-# Signals whose entry in _signal's table (what signal.getsignal() answers)
-# is not the default in this process.  In a warm zygote the table was read
-# from the zygote's own dispositions when _signal was imported (a daemon
-# started from a shell inherits SIGINT and SIGQUIT ignored), but the jail
-# resets every disposition to the default before the runner starts.
-_NOT_DEFAULT = []
-for _sig in range(1, _signal.NSIG):
-    if _signal.getsignal(_sig) not in (_signal.SIG_DFL, None):  # None: not Python's (glibc's own)
-        _NOT_DEFAULT.append(_sig)
-del _sig
+def _signals_not_default():
+    """Signals whose entry in _signal's table (what signal.getsignal()
+    answers) is not the default in this process.  In a warm zygote the table
+    was read from the zygote's own dispositions when _signal was imported (a
+    daemon started from a shell inherits SIGINT and SIGQUIT ignored), but
+    the jail resets every disposition to the default before the runner
+    starts.  None: not Python's (glibc's own)."""
+    return [sig for sig in range(1, _signal.NSIG)
+            if _signal.getsignal(sig) not in (_signal.SIG_DFL, None)]
+
+
+# Read once, in the zygote (the runner is imported there as a module); a
+# cold python3 runs this file as __main__ and never needs it.
+_NOT_DEFAULT = _signals_not_default() if __name__ != "__main__" else []
 
 
 def _python_signals():

@@ -100,11 +100,12 @@ struct jail_proc {
 	int setup_stage;
 };
 
-int jail_new(const struct jail_params *p, struct jail **out, const char **why)
+int jail_new(const struct jail_params *p, struct jail **out, const char **why, int *stage)
 {
 	struct jail *j = calloc(1, sizeof(*j));
 	int r;
 
+	*stage = JAIL_STAGE_NONE;
 	if (!j)
 		return -ENOMEM;
 	j->params = *p;
@@ -113,13 +114,10 @@ int jail_new(const struct jail_params *p, struct jail **out, const char **why)
 		*why = "cannot build the seccomp filter";
 		goto fail;
 	}
-	{
-		int stage = 0;
-		r = jail_mnt_template_build(&stage);
-		if (r < 0) {
-			*why = "cannot build the jails' shared root (a private mount namespace)";
-			goto fail;
-		}
+	r = jail_mnt_template_build(stage);
+	if (r < 0) {
+		*why = "cannot build the jails' shared root (a private mount namespace)";
+		goto fail;
 	}
 	r = cgroup_manager_new(p->cgroup, p->cgroup_name, &j->cgroups);
 	if (r < 0) {
@@ -233,26 +231,34 @@ static int set_uts_names(void)
 }
 
 /*
- * glibc's sigaction() refuses the signals it reserves for itself (32 and
- * 33: thread cancellation and set*id broadcast), so the loop above leaves
- * them as inherited: an ignored one survives execve, and the script starts
- * with it ignored (seen when the daemon's own parent ignored them).  The
- * raw call resets those; a handler glibc installed in the spawner stays,
- * as glibc's own.
+ * Every signal to its default, as a fresh process has them: a disposition
+ * the spawner inherited or set (SIGPIPE ignored, its own handlers) would
+ * otherwise reach the script, and an ignored one survives execve.  The
+ * raw system call, because glibc's sigaction() refuses the two signals it
+ * reserves for itself (32 and 33: thread cancellation and the set*id
+ * broadcast), and those too arrive ignored when the daemon's parent
+ * ignored them.  A handler glibc itself installed on one of those stays:
+ * a warm child runs in this process's glibc, which needs it.
  */
-static void reset_ignored_reserved_signals(void)
+static void reset_signal_dispositions(void)
 {
-	struct {
+	struct kernel_sigaction {
 		void (*handler)(int);
 		unsigned long flags;
 		void (*restorer)(void);
 		uint64_t mask;
 	} now, dfl = { .handler = SIG_DFL };
 
-	for (int sig = 32; sig < SIGRTMIN; sig++)
-		if (syscall(SYS_rt_sigaction, sig, NULL, &now, sizeof(now.mask)) == 0 &&
-		    now.handler == SIG_IGN)
-			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	for (int sig = 1; sig < NSIG; sig++) {
+		bool reserved = sig >= 32 && sig < SIGRTMIN;
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (reserved && (syscall(SYS_rt_sigaction, sig, NULL, &now, sizeof(now.mask)) < 0 ||
+				 now.handler != SIG_IGN))
+			continue;
+		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	}
 }
 
 _Noreturn void jail_child_main(const struct child_ctx *c)
@@ -310,10 +316,7 @@ _Noreturn void jail_child_main(const struct child_ctx *c)
 	 */
 	{
 		sigset_t none;
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-		for (int sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &dfl, NULL);
-		reset_ignored_reserved_signals();
+		reset_signal_dispositions();
 		sigemptyset(&none);
 		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 			child_fail(report, JAIL_STAGE_FDS, neg_errno());

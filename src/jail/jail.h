@@ -37,8 +37,12 @@ struct jail_params {
 	const char *cgroup_name; /* the daemon's subtree, e.g. "pyexec-1234" */
 };
 
-/* Prepares the per-daemon state.  0 and *out, or -errno (with *why set to a static reason). */
-int jail_new(const struct jail_params *p, struct jail **out, const char **why) _wur_;
+/*
+ * Prepares the per-daemon state.  0 and *out, or -errno with *why set to
+ * a static reason and *stage to the mount that failed (JAIL_STAGE_NONE
+ * when the failure was not a mount's).
+ */
+int jail_new(const struct jail_params *p, struct jail **out, const char **why, int *stage) _wur_;
 void jail_free(struct jail *j);
 
 uint32_t jail_isolation(const struct jail *j); /* ISO_* bits of proto.h */

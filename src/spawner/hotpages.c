@@ -37,9 +37,9 @@ struct range {
 	uint64_t len;
 };
 
+/* The ranges as iovecs: what process_madvise() takes, and madvise() one at a time. */
 struct hotpages {
-	struct range *r;
-	struct iovec *iov; /* the same ranges, for process_madvise() */
+	struct iovec *iov;
 	size_t n;
 	size_t pages;
 };
@@ -192,13 +192,14 @@ static int keep_inside(struct hotpages *h, size_t *cap, const struct mappings *m
 		pages = MIN((hi - lo) / PAGE, (uint64_t)(HOTPAGES_MAX_PAGES - h->pages));
 		if (h->n == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
-			struct range *nr = realloc(h->r, ncap * sizeof(*nr));
-			if (!nr)
+			struct iovec *niov = realloc(h->iov, ncap * sizeof(*niov));
+			if (!niov)
 				return -ENOMEM;
-			h->r = nr;
+			h->iov = niov;
 			*cap = ncap;
 		}
-		h->r[h->n++] = (struct range){ .start = lo, .len = pages * PAGE };
+		h->iov[h->n++] = (struct iovec){ .iov_base = (void *)(uintptr_t)lo,
+						 .iov_len = (size_t)(pages * PAGE) };
 		h->pages += (size_t)pages;
 	}
 	return 0;
@@ -228,14 +229,6 @@ int hotpages_read(int fd, struct hotpages **out)
 			r = keep_inside(h, &cap, &m, in);
 	}
 	free(m.r);
-	if (r == 0 && h->n) {
-		h->iov = calloc(h->n, sizeof(*h->iov));
-		if (!h->iov)
-			r = -ENOMEM;
-		for (size_t i = 0; h->iov && i < h->n; i++)
-			h->iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)h->r[i].start,
-						    .iov_len = (size_t)h->r[i].len };
-	}
 	if (r < 0) {
 		hotpages_free(h);
 		return r;
@@ -299,7 +292,7 @@ size_t hotpages_apply(const struct hotpages *h)
 		return 0;
 	first = apply_batched(h);
 	for (size_t i = first; i < h->n; i++) {
-		if (madvise((void *)(uintptr_t)h->r[i].start, h->r[i].len, MADV_POPULATE_WRITE) == 0)
+		if (madvise(h->iov[i].iov_base, h->iov[i].iov_len, MADV_POPULATE_WRITE) == 0)
 			continue;
 		if (errno == EINVAL && refused == i - first) /* a kernel without it: none will work */
 			return h->n - first;
@@ -313,6 +306,5 @@ void hotpages_free(struct hotpages *h)
 	if (!h)
 		return;
 	free(h->iov);
-	free(h->r);
 	free(h);
 }

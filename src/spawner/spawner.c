@@ -1106,7 +1106,7 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	struct jail_params jp;
 	const char *why = "";
 	sigset_t mask;
-	int r;
+	int r, stage;
 
 	s->cfg = cfg;
 	s->sock = sock;
@@ -1140,9 +1140,11 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 		.allow_no_cgroup = cfg->allow_no_cgroup,
 		.cgroup_name = subtree,
 	};
-	r = jail_new(&jp, &s->jail, &why);
+	r = jail_new(&jp, &s->jail, &why, &stage);
 	if (r < 0) {
-		log_event(LOG_ERROR, "jail_init_failed", "reason", why, "error", strerror(-r), NULL);
+		log_event(LOG_ERROR, "jail_init_failed", "reason", why, "stage",
+			  stage != JAIL_STAGE_NONE ? jail_stage_name(stage) : "", "error",
+			  strerror(-r), NULL);
 		return r;
 	}
 	r = payload_new(cfg, &s->payload, &why);

@@ -212,8 +212,9 @@ int main(void)
 	}
 	snprintf(name, sizeof(name), "pyexec-test-%d", (int)getpid());
 	jp.cgroup_name = name;
-	r = jail_new(&jp, &j, &why);
-	CHECK(r == 0, "jail_new (%s)", r < 0 ? why : "ok");
+	r = jail_new(&jp, &j, &why, &stage);
+	CHECK(r == 0, "jail_new (%s%s%s)", r < 0 ? why : "ok", r < 0 ? ": " : "",
+	      r < 0 ? jail_stage_name(stage) : "");
 	if (r < 0)
 		return tap_done();
 
