@@ -186,6 +186,22 @@ static int warm_init(struct payload *p, const struct pyexec_config *cfg, const c
 			return -ENOMEM;
 
 	forkmem_before_python();
+	/*
+	 * The locale a python3 started with this environment has (LANG is
+	 * C.UTF-8): an isolated pre-configuration leaves LC_CTYPE at "C", and
+	 * Python then encodes file names, open()'s text and os.environ in ASCII,
+	 * so a warm script could not write "café" where a cold one can.
+	 */
+	{
+		PyPreConfig pre;
+		PyPreConfig_InitIsolatedConfig(&pre);
+		pre.configure_locale = 1;
+		st = Py_PreInitialize(&pre);
+		if (PyStatus_Exception(st)) {
+			*why = "python pre-configuration";
+			return -EINVAL;
+		}
+	}
 	PyConfig_InitIsolatedConfig(&pc);
 	pc.write_bytecode = 0;
 	pc.install_signal_handlers = 0;

@@ -239,6 +239,28 @@ def test_signal_dispositions_are_a_fresh_python3s(client, imports):
     assert_fresh_python3_signals(client.ok(imports + SIGNAL_PROBE)["result"])
 
 
+LOCALE_PROBE = r"""
+import locale, os, sys
+def main():
+    with open("/tmp/café.txt", "w") as f:
+        f.write("naïve café\n")
+    os.environ["PYEXEC_TEST"] = "é"
+    return [sys.getfilesystemencoding(), locale.getpreferredencoding(False),
+            locale.setlocale(locale.LC_CTYPE), os.listdir("/tmp"),
+            open("/tmp/café.txt").read()]
+"""
+
+
+@pytest.mark.parametrize("imports", ["", "import pandas\n"], ids=["plain", "pandas"])
+def test_locale_is_a_fresh_python3s(client, imports):
+    """The locale python3 starts with under the jail's LANG=C.UTF-8, in both
+    zygotes too: file names, open()'s text and os.environ take UTF-8.  (An
+    embedded interpreter with an isolated pre-configuration stays in the "C"
+    locale, whose ASCII refuses "café".)"""
+    r = client.ok(imports + LOCALE_PROBE)["result"]
+    assert r == ["utf-8", "UTF-8", "C.UTF-8", ["café.txt"], "naïve café\n"], r
+
+
 class _KernelSigaction(ctypes.Structure):
     _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong),
                 ("restorer", ctypes.c_void_p), ("mask", ctypes.c_uint64)]
