@@ -53,6 +53,10 @@ static const char *const denied[] = {
 	/* large, historically buggy kernel surfaces */
 	"bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
 	"io_uring_register", "fanotify_init", "lookup_dcookie",
+	/* kernel AIO: its event budget (fs.aio-max-nr) is one for the whole host */
+	"io_setup",
+	/* per-process LDT: an old, rarely used x86 surface (16-bit segments) */
+	"modify_ldt",
 	/* keyrings: not namespaced */
 	"add_key", "request_key", "keyctl",
 	/* kernel modules, kexec, reboot, swap */

@@ -786,6 +786,10 @@ def test_risky_syscalls_blocked(client):
         call("userfaultfd", lambda: libc.syscall(323, 0))
         call("add_key", lambda: libc.syscall(248, b"user", b"e2e", b"x", 1, -2))
         call("keyctl", lambda: libc.syscall(250, 0, -2, 0))
+        aio = ctypes.c_ulong(0)
+        call("io_setup", lambda: libc.syscall(206, 64, ctypes.byref(aio)))
+        ldt = ctypes.create_string_buffer(16)
+        call("modify_ldt(read)", lambda: libc.syscall(154, 0, ldt, 16))
     """)
     res = _syscall_results(client, body)
     ok = {k: v for k, v in res.items() if v == "OK"}
