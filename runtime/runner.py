@@ -380,7 +380,12 @@ def _execute():
     if linecache is not None:
         # Also seeded directly, for callers passing no module globals
         # (warnings).  mtime None: checkcache() keeps what it cannot stat.
-        linecache.cache[_SCRIPT] = (len(source), None, source.splitlines(True), _SCRIPT)
+        # The last line ends in a newline, as linecache.updatecache() makes
+        # it (traceback's caret offsets count on it).
+        lines = source.splitlines(True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        linecache.cache[_SCRIPT] = (len(source), None, lines, _SCRIPT)
     try:
         exec(code, namespace)
         main = namespace.get("main", _ABSENT)

@@ -264,6 +264,18 @@ def test_runtime_error_in_module_code(client):
     assert "runner" not in b["traceback"] and "<string>" not in b["traceback"]
 
 
+@pytest.mark.parametrize("end", ["", "\n"], ids=["no-final-newline", "final-newline"])
+def test_traceback_caret_under_the_failing_call(client, end):
+    """The caret line of a traceback sits under the call that failed, also
+    when the script's last line has no newline (the line cache the runner
+    seeds must end its lines as linecache itself does)."""
+    b = u.assert_error(client.execute("def main():\n    return 1 + int('x')" + end), 422,
+                       "runtime_error")
+    lines = b["traceback"].splitlines()
+    at = lines.index("    return 1 + int('x')")
+    assert lines[at + 1] == "               ^^^^^^^^", lines
+
+
 def test_import_error(client):
     b = u.assert_error(client.execute("import no_such_module_xyz\ndef main():\n    return 1\n"),
                        422, "runtime_error")
