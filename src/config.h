@@ -30,6 +30,7 @@ struct pyexec_config {
 	char bind_address[64];
 	uint32_t port;
 	uint32_t max_connections;
+	uint32_t client_timeout_ms; /* for a request to arrive, and for its answer to be read */
 	uint64_t max_body_bytes;   /* whole request body; larger gets 413 */
 	uint64_t max_script_bytes; /* decoded script; larger gets 413 */
 	uint32_t front_uid;        /* the front drops to this uid/gid */

@@ -46,6 +46,7 @@
 
 #include "http/auth.h"
 #include "http/broker.h"
+#include "http/connguard.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
 #include "http/request.h"
@@ -54,8 +55,13 @@
 #include "http/route.h"
 #include "util/log.h"
 
-#define IDLE_TIMEOUT_S 30u        /* idle keep-alive / stalled upload */
-#define SHUTDOWN_FLUSH_MS 2000u   /* for answers already resumed to reach their clients */
+#define SHUTDOWN_FLUSH_MS 2000u /* for answers already resumed to reach their clients */
+/*
+ * libmicrohttpd may hold this many connections beyond max_connections: the
+ * guard shuts the surplus down itself, choosing whom, rather than
+ * libmicrohttpd leaving whoever comes next in the accept queue.
+ */
+#define CONNECTION_HEADROOM 64u
 
 /* Sent when even an error body could not be built (out of memory). */
 static const char canned_500[] =
@@ -65,6 +71,7 @@ struct front {
 	const struct pyexec_config *cfg;
 	struct http_broker *broker;
 	struct http_metrics *metrics;
+	struct conn_guard *guard;
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when outstanding drops to 0 */
 	uint32_t outstanding; /* admitted executions whose request has not completed */
@@ -78,6 +85,7 @@ enum req_state { RQ_NEW, RQ_RECEIVING, RQ_WAITING, RQ_DONE, RQ_ANSWERED };
 struct req {
 	struct front *f;
 	struct MHD_Connection *conn;
+	struct conn_slot *slot; /* the connection's, in f->guard; NULL if untracked */
 	char id[REQUEST_ID_MAX + 1];
 	char method[16];
 	char path[128];
@@ -99,6 +107,14 @@ struct req {
 static double ms_between(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 /* ---- answering ------------------------------------------------------------ */
@@ -124,6 +140,7 @@ static enum MHD_Result queue_answer(struct req *rq, unsigned status, struct MHD_
 		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(rq->conn, status, r);
 	MHD_destroy_response(r);
+	conn_guard_answering(rq->f->guard, rq->slot, now_ms());
 	rq->status = status;
 	rq->state = RQ_ANSWERED;
 	return ret;
@@ -306,6 +323,7 @@ static void on_suspend(void *cookie)
 
 	rq->state = RQ_WAITING;
 	rq->admitted = true;
+	conn_guard_executing(f->guard, rq->slot);
 	pthread_mutex_lock(&f->lock);
 	f->outstanding++;
 	pthread_mutex_unlock(&f->lock);
@@ -395,12 +413,15 @@ static struct req *req_new(struct front *f, struct MHD_Connection *conn, const c
 			   const char *method)
 {
 	struct req *rq = calloc(1, sizeof(*rq));
+	const union MHD_ConnectionInfo *ci;
 	const char *cid;
 
 	if (!rq)
 		return NULL;
 	rq->f = f;
 	rq->conn = conn;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	rq->slot = ci ? ci->socket_context : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	(void)snprintf(rq->method, sizeof(rq->method), "%s", method);
 	(void)snprintf(rq->path, sizeof(rq->path), "%s", url);
@@ -591,6 +612,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn _unused_, void *
 
 	if (!rq)
 		return;
+	/* Kept alive, the connection waits for its next request from now. */
+	conn_guard_waiting(f->guard, rq->slot, now_ms());
 	log_request(rq, toe);
 	if (rq->status != 0) {
 		struct timespec now;
@@ -609,6 +632,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn _unused_, void *
 	response_release(&rq->resp);
 	free(rq);
 	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct front *f = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* Before libmicrohttpd closes the socket: the guard never shuts a reused fd. */
+		conn_guard_close(f->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_context = ci ? conn_guard_open(f->guard, ci->connect_fd, now_ms()) : NULL;
 }
 
 static void on_mhd_log(void *cls _unused_, const char *fmt, va_list ap)
@@ -660,8 +699,14 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 	r = metrics_new(&f->metrics);
 	if (r < 0)
 		return r;
+	r = conn_guard_new(cfg->max_connections, cfg->client_timeout_ms, &f->guard);
+	if (r < 0) {
+		metrics_free(TAKE_PTR(f->metrics));
+		return r;
+	}
 	r = -pthread_mutex_init(&f->lock, NULL);
 	if (r < 0) {
+		conn_guard_free(TAKE_PTR(f->guard));
 		metrics_free(TAKE_PTR(f->metrics));
 		return r;
 	}
@@ -674,9 +719,28 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 	}
 	if (r < 0) {
 		pthread_mutex_destroy(&f->lock);
+		conn_guard_free(TAKE_PTR(f->guard));
 		metrics_free(TAKE_PTR(f->metrics));
 	}
 	return r;
+}
+
+/* Shuts down connections past their deadline; says so once per sweep that did. */
+static void sweep_connections(struct front *f)
+{
+	struct conn_guard_counts c;
+	char n[16], open[16], evicted[24];
+	unsigned expired = conn_guard_sweep(f->guard, now_ms());
+	uint32_t tracked;
+
+	if (expired == 0)
+		return;
+	conn_guard_counts(f->guard, &c, &tracked);
+	(void)snprintf(n, sizeof(n), "%u", expired);
+	(void)snprintf(open, sizeof(open), "%u", tracked);
+	(void)snprintf(evicted, sizeof(evicted), "%llu", (unsigned long long)c.evicted);
+	log_event(LOG_WARN, "client_timeout", "connections", n, "open", open, "evicted_total",
+		  evicted, NULL);
 }
 
 static void front_shutdown(struct front *f, struct MHD_Daemon *d, int *mhd_fd)
@@ -715,6 +779,10 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 	sigset_t stop, old;
 	struct front f = { 0 };
 	siginfo_t si;
+	/* A deadline is kept to within a quarter of the timeout, and a second at most. */
+	uint32_t sweep_ms = MIN(1000u, MAX(50u, cfg->client_timeout_ms / 4));
+	const struct timespec sweep_period = { .tv_sec = sweep_ms / 1000,
+					       .tv_nsec = (long)(sweep_ms % 1000) * 1000000L };
 	char signame[16];
 	int r;
 
@@ -756,9 +824,13 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 			     0, NULL, NULL, on_request, &f,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &f,
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mhd_fd,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned int)(cfg->max_connections + CONNECTION_HEADROOM),
+			     /* an idle timeout: the guard's deadlines are tighter, this is a backstop */
+			     MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned int)((cfg->client_timeout_ms + 999) / 1000),
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &f,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, &f,
 			     MHD_OPTION_END);
 	if (!d) {
 		log_event(LOG_ERROR, "front_start_failed", NULL);
@@ -775,11 +847,14 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 	log_event(LOG_INFO, "front_ready", NULL);
 
 	for (;;) {
-		int sig = sigwaitinfo(&stop, &si);
+		int sig = sigtimedwait(&stop, &si, &sweep_period);
+
 		if (sig > 0) {
 			(void)snprintf(signame, sizeof(signame), "SIG%s", sigabbrev_np(sig));
 			break;
 		}
+		if (sig < 0 && errno == EAGAIN)
+			sweep_connections(&f);
 	}
 	log_event(LOG_INFO, "shutdown_begin", "signal", signame, NULL);
 	front_shutdown(&f, d, &mhd_fd);
@@ -792,6 +867,7 @@ out_broker:
 out_front:
 	pthread_cond_destroy(&f.idle);
 	pthread_mutex_destroy(&f.lock);
+	conn_guard_free(f.guard);
 	metrics_free(f.metrics);
 out_mask:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

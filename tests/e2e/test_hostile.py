@@ -796,6 +796,19 @@ def test_risky_syscalls_blocked(client):
     assert not ok, "succeeded in the sandbox: %s (all: %s)" % (sorted(ok), res)
 
 
+def test_calls_newer_than_libseccomp_refused(client):
+    """Calls libseccomp 2.5.4 cannot name are refused by number; bogus
+    arguments would give EFAULT/EBADF/EINVAL from the kernel itself."""
+    body = dedent("""\
+        call("statmount", lambda: libc.syscall(457, None, None, 0, 0))
+        call("listmount", lambda: libc.syscall(458, None, None, 0, 0))
+        call("open_tree_attr", lambda: libc.syscall(467, -1, None, 0, None, 0))
+        call("cachestat", lambda: libc.syscall(451, -1, None, None, 0))
+    """)
+    res = _syscall_results(client, body)
+    assert res == {k: "EPERM" for k in res} and len(res) == 4, res
+
+
 # ---------------------------------------------------------------------------
 # network
 
