@@ -40,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -484,6 +486,48 @@ static bool content_length(struct MHD_Connection *conn, unsigned long long *n)
 	return end != cl && errno == 0;
 }
 
+struct framing {
+	unsigned content_lengths, transfer_encodings;
+	bool coding_unknown;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind _unused_, const char *key,
+				     const char *value)
+{
+	struct framing *fr = cls;
+
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		fr->content_lengths++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		fr->transfer_encodings++;
+		fr->coding_unknown |= !value || strcasecmp(value, "chunked") != 0;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the body's length is ambiguous, or NULL when it is not.  A request
+ * that two parsers could frame differently (request smuggling through a
+ * proxy in front of us) is refused rather than guessed at: two
+ * Content-Length headers, Content-Length next to Transfer-Encoding, or a
+ * coding other than chunked (which libmicrohttpd would otherwise wait on
+ * until the timeout).  A Content-Length that is not a number never gets
+ * here: libmicrohttpd refuses it itself.
+ */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+	struct framing fr = { 0 };
+
+	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &fr);
+	if (fr.content_lengths > 1)
+		return "Invalid request framing: more than one Content-Length header";
+	if (fr.content_lengths && fr.transfer_encodings)
+		return "Invalid request framing: both Content-Length and Transfer-Encoding";
+	if (fr.transfer_encodings > 1 || fr.coding_unknown)
+		return "Invalid request framing: the only transfer coding accepted is chunked";
+	return NULL;
+}
+
 /*
  * First call for a request: headers are in, no body yet.  Answers that
  * need no body wait for the (empty) body so the connection stays usable
@@ -500,6 +544,11 @@ static enum MHD_Result on_headers(struct req *rq, const char *url, const char *m
 			MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_TRANSFER_ENCODING);
 
+	const char *framing = framing_problem(rq->conn);
+
+	/* Answered now, the body unread: libmicrohttpd closes the connection after the answer. */
+	if (framing)
+		return answer_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_request", framing, NULL, NULL);
 	rq->route = route_find(url);
 	rq->method_ok = route_method_ok(rq->route, method);
 	if (route_protected(f->cfg, rq->route))
@@ -771,6 +820,29 @@ static void front_shutdown(struct front *f, struct MHD_Daemon *d, int *mhd_fd)
 	(void)wait_idle(f, SHUTDOWN_FLUSH_MS);
 }
 
+/*
+ * Every connection is a descriptor: the soft RLIMIT_NOFILE (often 1024)
+ * is raised, as far as the hard one allows, to hold all of them and ours.
+ */
+static void raise_nofile_limit(const struct pyexec_config *cfg)
+{
+	rlim_t want = (rlim_t)cfg->max_connections + CONNECTION_HEADROOM + 64;
+	struct rlimit rl;
+	char w[24], got[24];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = MIN(want, rl.rlim_max);
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+		return;
+	(void)snprintf(w, sizeof(w), "%llu", (unsigned long long)want);
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	(void)snprintf(got, sizeof(got), "%llu", (unsigned long long)rl.rlim_cur);
+	log_event(LOG_WARN, "nofile_limit", "reason",
+		  "the open-file limit is below --max-connections; connections beyond it wait",
+		  "wanted", w, "limit", got, NULL);
+}
+
 int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_sock, int ctl_fd)
 {
 	_cleanup_close_ int lfd = listen_fd, sfd = spawner_sock, cfd = ctl_fd, mhd_fd = -1;
@@ -798,6 +870,7 @@ int http_front_run(const struct pyexec_config *cfg, int listen_fd, int spawner_s
 		r = neg_errno();
 		goto out_mask;
 	}
+	raise_nofile_limit(cfg);
 	r = front_init(&f, cfg);
 	if (r < 0)
 		goto out_mask;

@@ -340,6 +340,16 @@ _Noreturn void jail_child_main(const struct child_ctx *c)
 	r = jail_no_new_privs();
 	if (r < 0)
 		child_fail(report, JAIL_STAGE_NO_NEW_PRIVS, r);
+	/*
+	 * setresuid() above left the process non-dumpable, as every change of
+	 * credentials does; the execve() of python3 (cold) makes it dumpable
+	 * again, and a warm child never execs.  Dumpable, its /proc/self
+	 * entries are its own, as in cold mode: environ readable,
+	 * oom_score_adj raisable.  ptrace and process_vm_* stay refused by
+	 * seccomp, core dumps by RLIMIT_CORE 0.
+	 */
+	if (!c->run->payload_execs && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		child_fail(report, JAIL_STAGE_NO_NEW_PRIVS, neg_errno());
 	r = jail_seccomp_apply(c->jail->seccomp);
 	if (r < 0)
 		child_fail(report, JAIL_STAGE_SECCOMP, r);

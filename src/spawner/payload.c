@@ -582,16 +582,19 @@ static bool names(const char *s, size_t n, const char *word)
 
 /*
  * Reads the script in pieces on the stack: a large buffer would be memory
- * the zygote shares with its children, and writing it would copy it.
+ * the zygote shares with its children, and writing it would copy it.  The
+ * piece is wiped before returning: this stack is the zygote's, and the
+ * next jail forked from it would find the script's text there.
  */
 enum payload_pages payload_pages_for(const struct payload *p, int script_fd, uint64_t len)
 {
+	enum payload_pages which = PAYLOAD_PAGES_BASE;
 	char buf[4096 + 64];
 	size_t keep = 0;
 
 	if (p->mode != EXEC_MODE_WARM || !p->pages[PAYLOAD_PAGES_DATA] || !p->preload_names[0])
 		return PAYLOAD_PAGES_BASE;
-	for (uint64_t at = 0; at < len;) {
+	for (uint64_t at = 0; at < len && which == PAYLOAD_PAGES_BASE;) {
 		ssize_t n = pread(script_fd, buf + keep, sizeof(buf) - keep, (off_t)at);
 		size_t total;
 
@@ -599,14 +602,16 @@ enum payload_pages payload_pages_for(const struct payload *p, int script_fd, uin
 			break;
 		at += (uint64_t)n;
 		total = keep + (size_t)n;
-		for (const char *w = p->preload_names; *w; w += strlen(w) + 1)
+		for (const char *w = p->preload_names; *w && which == PAYLOAD_PAGES_BASE;
+		     w += strlen(w) + 1)
 			if (names(buf, total, w))
-				return PAYLOAD_PAGES_DATA;
+				which = PAYLOAD_PAGES_DATA;
 		/* A name cut by the piece's end is found in the next one. */
 		keep = MIN(total, (size_t)63);
 		memmove(buf, buf + total - keep, keep);
 	}
-	return PAYLOAD_PAGES_BASE;
+	explicit_bzero(buf, sizeof(buf));
+	return which;
 }
 
 static bool lean_has(const char *name, size_t len, void *arg)

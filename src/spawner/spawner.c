@@ -48,14 +48,14 @@
 #include "util/log.h"
 #include "util/proctitle.h"
 #include "util/time.h"
+#include "util/wipemem.h"
 
 enum stream_id { STREAM_RESULT = 0, STREAM_STDOUT = 1, STREAM_STDERR = 2, STREAM__N = 3 };
 
 struct stream {
 	int fd;        /* read end, -1 once at EOF */
-	char *buf;
+	char *buf;     /* cap bytes of wipemem: no jail forked from us inherits them */
 	size_t len;    /* bytes kept */
-	size_t alloc;
 	size_t cap;    /* keep at most this many */
 	uint64_t total; /* bytes the jail wrote */
 	bool truncated;
@@ -110,7 +110,10 @@ struct spawner {
 	size_t huge_bytes;     /* warm: the zygote's huge-page bytes after the last collapse */
 	uint64_t executions, setup_failures;
 	bool stopping;
+	char *scratch; /* STREAM_SCRATCH_BYTES of wipemem: where output beyond a cap is dropped */
 };
+
+#define STREAM_SCRATCH_BYTES 65536
 
 /* The lean zygote readies itself while we import the preload list: it is done long before. */
 #define LEAN_READY_TIMEOUT_MS 10000
@@ -155,7 +158,7 @@ static void execution_free(struct execution *e)
 	for (int i = 0; i < STREAM__N; i++) {
 		if (e->streams[i].fd >= 0)
 			close(e->streams[i].fd);
-		free(e->streams[i].buf);
+		wipemem_unmap(e->streams[i].buf, e->streams[i].cap);
 	}
 	if (e->script_fd >= 0)
 		close(e->script_fd);
@@ -223,19 +226,34 @@ static void send_result(struct spawner *s, struct execution *e, int outcome, int
 	s->executions++;
 }
 
+/*
+ * The buffer is reserved whole and backed as it fills.  It is never
+ * ordinary heap: in warm mode we are the zygote, and output an execution
+ * left in our heap would be readable, freed or not, in every later jail.
+ */
 static int stream_open(struct stream *st, size_t cap, int *write_end)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return neg_errno();
+	void *buf = NULL;
+	int p[2], r;
+
+	r = wipemem_map(cap, &buf);
+	if (r < 0)
+		return r;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = neg_errno();
+		wipemem_unmap(buf, cap);
+		return r;
+	}
 	/* The jail's end must block: a script's write must wait for us, not fail. */
 	if (fcntl(p[1], F_SETFL, 0) < 0) {
-		int r = neg_errno();
+		r = neg_errno();
 		close(p[0]);
 		close(p[1]);
+		wipemem_unmap(buf, cap);
 		return r;
 	}
 	st->fd = p[0];
+	st->buf = buf;
 	st->cap = cap;
 	*write_end = p[1];
 	return 0;
@@ -256,29 +274,15 @@ static void kill_execution(struct execution *e, int outcome)
 static bool stream_drain(struct spawner *s, struct execution *e, int idx)
 {
 	struct stream *st = &e->streams[idx];
-	char scratch[65536];
 
 	for (;;) {
-		char *dst = scratch;
-		size_t room = sizeof(scratch);
+		char *dst = s->scratch;
+		size_t room = STREAM_SCRATCH_BYTES;
 		ssize_t n;
 
 		if (st->len < st->cap) {
-			if (st->alloc - st->len < 4096 && st->alloc < st->cap) {
-				size_t na = st->alloc ? st->alloc * 2 : 16384;
-				char *nb;
-				if (na > st->cap)
-					na = st->cap;
-				nb = realloc(st->buf, na);
-				if (nb) {
-					st->buf = nb;
-					st->alloc = na;
-				}
-			}
-			if (st->alloc > st->len) {
-				dst = st->buf + st->len;
-				room = st->alloc - st->len;
-			}
+			dst = st->buf + st->len;
+			room = st->cap - st->len;
 		}
 		n = read(st->fd, dst, room);
 		if (n < 0) {
@@ -295,8 +299,8 @@ static bool stream_drain(struct spawner *s, struct execution *e, int idx)
 			return true;
 		}
 		st->total += (uint64_t)n;
-		if (dst == scratch) {
-			/* Beyond the cap (or out of memory): dropped, but counted. */
+		if (dst == s->scratch) {
+			/* Beyond the cap: dropped, but counted. */
 			st->truncated = true;
 		} else {
 			st->len += (size_t)n;
@@ -1123,6 +1127,9 @@ static int setup(struct spawner *s, const struct pyexec_config *cfg, int sock)
 	s->pool = calloc(cfg->pool ? cfg->pool : 1, sizeof(*s->pool));
 	if (!s->slots || !s->pool)
 		return -ENOMEM;
+	r = wipemem_map(STREAM_SCRATCH_BYTES, (void **)&s->scratch);
+	if (r < 0)
+		return r;
 
 	/* Root's supplementary groups must not reach any jail. */
 	if (setgroups(0, NULL) < 0)
@@ -1232,6 +1239,7 @@ static void teardown(struct spawner *s)
 			log_event(LOG_WARN, "cgroup_subtree_left", "path", left[i], NULL);
 	free(s->slots);
 	free(s->pool);
+	wipemem_unmap(s->scratch, STREAM_SCRATCH_BYTES);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->sigfd >= 0)

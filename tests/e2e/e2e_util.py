@@ -113,16 +113,24 @@ def raw_post(port, body, extra_headers=b"", wait=10.0):
                 s.sendall(body[i:i + (1 << 16)])
         except OSError:
             pass
-        try:
-            while time.monotonic() - t0 < wait:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
+        data = read_until_closed(s, wait - (time.monotonic() - t0))
     finally:
         s.close()
+    return data
+
+
+def read_until_closed(s, wait):
+    """Every byte s receives until the peer closes, an error, or wait seconds."""
+    data = b""
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < wait:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
     return data
 
 

@@ -261,6 +261,41 @@ def test_locale_is_a_fresh_python3s(client, imports):
     assert r == ["utf-8", "UTF-8", "C.UTF-8", ["café.txt"], "naïve café\n"], r
 
 
+PROC_SELF_PROBE = """\
+import os
+def main():
+    out = {}
+    with open("/proc/self/environ", "rb") as f:
+        # cold: python3's own environment; warm: the zygote's, wiped at its start
+        out["environ_keys"] = sorted({e.split(b"=")[0].decode() for e in f.read().split(b"\\0")
+                                      if b"=" in e})
+    with open("/proc/self/status") as f:
+        out["uid_line"] = next(l.split()[1:] for l in f if l.startswith("Uid:"))
+    st = os.stat("/proc/self/fd")
+    out["proc_owner"] = [st.st_uid, st.st_gid]
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("500")
+    with open("/proc/self/oom_score_adj") as f:
+        out["oom_score_adj"] = f.read().strip()
+    return out
+"""
+
+
+@pytest.mark.parametrize("imports", ["", "import pandas\n"], ids=["plain", "pandas"])
+def test_proc_self_is_a_fresh_python3s(client, imports):
+    """/proc/self belongs to the script as in a process that exec'd python3:
+    a warm child, which never execs, is made dumpable again after its
+    credentials changed (it could not read its own environ, nor raise its
+    own oom_score_adj)."""
+    r = client.ok(imports + PROC_SELF_PROBE)["result"]
+    keys = r.pop("environ_keys")
+    # the jail's fixed environment (src/spawner/payload.c), never the daemon's
+    assert set(keys) <= {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE",
+                         "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "USER",
+                         "LOGNAME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}, keys
+    assert r == {"uid_line": ["1000"] * 4, "proc_owner": [1000, 1000], "oom_score_adj": "500"}, r
+
+
 class _KernelSigaction(ctypes.Structure):
     _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong),
                 ("restorer", ctypes.c_void_p), ("mask", ctypes.c_uint64)]
