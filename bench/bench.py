@@ -5,9 +5,10 @@
     make bench                                    (or: /usr/bin/python3 bench/bench.py)
     BENCH_QUICK=1 make bench                      smoke run, about a minute
 
-Starts build/pyexecd four times (modes: cold = --mode cold, warm = --mode warm,
-pool = --mode warm --pool 2, single = --mode warm --single-zygote: without the lean
-zygote, so every jail forks from the one with numpy and pandas), each on a free
+Starts build/pyexecd four times (modes: cold = --mode cold; warm = --mode warm, whose
+default keeps two jails built ahead of requests (--pool auto); nopool = --mode warm
+--pool 0; single = --mode warm --single-zygote --pool 0: without the lean zygote, so
+every jail forks from the one with numpy and pandas), each on a free
 loopback port with --slots <nproc> --queue 64, and measures per mode:
 
   * latency of sequential requests on one persistent connection (after warm-up)
@@ -19,7 +20,7 @@ loopback port with --slots <nproc> --queue 64, and measures per mode:
     429s are counted apart from errors (anything else that is not a 200 with the
     expected result, or a connection error);
   * an overload point (more clients than slots + queue): 429s expected, no errors;
-  * in warm and pool mode, latency again with requests SPACED_GAP_MS apart (a
+  * in warm and nopool mode, latency again with requests SPACED_GAP_MS apart (a
     client that pauses between requests, which lets the pool refill), with the
     share served by a pre-built jail (pyexec_executions_prebuilt_total), against
     the cost of the script itself: the same script run in a process that has
@@ -39,7 +40,7 @@ failed unexpectedly (1). Every loop is bounded in count and in time.
 Environment:
   PYEXECD            daemon binary (default: build/pyexecd next to this directory)
   BENCH_QUICK=1      fewer samples and 1 s windows
-  BENCH_MODES        modes to run, default "cold,warm,pool,single"
+  BENCH_MODES        modes to run, default "cold,warm,nopool,single"
   BENCH_DURATION     seconds per throughput point (default 5, quick 1)
   BENCH_JSON         also write all raw figures to this file
   BENCH_RETRY_OTHER  repeat a measurement once if other processes used more than this
@@ -63,12 +64,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYEXECD = os.environ.get("PYEXECD") or os.path.join(REPO, "build", "pyexecd")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm,pool,single").split(",")
+MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "cold,warm,nopool,single").split(",")
          if m.strip()]
 # What each mode adds to the daemon's command line.
 MODE_ARGS = {"cold": ["--mode", "cold"], "warm": ["--mode", "warm"],
-             "pool": ["--mode", "warm", "--pool", "2"],
-             "single": ["--mode", "warm", "--single-zygote"]}
+             "nopool": ["--mode", "warm", "--pool", "0"],
+             "single": ["--mode", "warm", "--single-zygote", "--pool", "0"]}
+DEFAULT_POOL = {"cold": 0, "warm": 2}  # what --pool auto means in each --mode
 NCPU = os.cpu_count() or 1
 SLOTS = NCPU
 QUEUE = 64
@@ -143,18 +145,18 @@ else:
     TP_WORKLOADS = WORKLOADS
     TP_LEVELS = {w: LEVELS for w in WORKLOADS}
     WARMUP = 2
-SEQ["pool"] = SEQ["single"] = SEQ["warm"]
+SEQ["nopool"] = SEQ["single"] = SEQ["warm"]
 
 # Requests with a pause between them, for the modes where it changes something.
 SPACED_GAP_MS = 20
 SPACED_WORKLOADS = ("hello", "pandas")
-SPACED_MODES = ("warm", "pool")
+SPACED_MODES = ("warm", "nopool")
 SPACED = (2, 10, 4) if QUICK else (5, 60, 15)     # warm-up, samples, time cap in s
 
 # Latency guesses (ms) for planning the budget before a mode's own p50 is known.
 GUESS_MS = {"cold": {"hello": 50, "pandas": 600, "print1000": 50},
             "warm": {"hello": 30, "pandas": 40, "print1000": 30}}
-GUESS_MS["pool"] = GUESS_MS["single"] = GUESS_MS["warm"]
+GUESS_MS["nopool"] = GUESS_MS["single"] = GUESS_MS["warm"]
 
 T0 = time.monotonic()
 
@@ -406,7 +408,9 @@ class Daemon:
 
     def pool_size(self):
         args = MODE_ARGS[self.mode]
-        return int(args[args.index("--pool") + 1]) if "--pool" in args else 0
+        if "--pool" in args:
+            return int(args[args.index("--pool") + 1])
+        return DEFAULT_POOL[args[args.index("--mode") + 1]]
 
     def wait_idle(self, timeout=15.0):
         """Until /health shows nothing busy or queued and only the daemon's own
@@ -867,7 +871,7 @@ def report(results, started, errors, floor=None, floor_end=None):
                          fmt(s.get("rest_ms_p50")), rate[0], rate[1], rate[2],
                          r429 if w in TP_WORKLOADS else "-", str(err),
                          "%.2f" % max(other) if other else "-"])
-        for fast in [by.get(m) for m in ("warm", "pool", "single")]:
+        for fast in [by.get(m) for m in ("warm", "nopool", "single")]:
             if not cold or not fast:
                 continue
             cs, ws = cold["seq"].get(w) or {}, fast["seq"].get(w) or {}
@@ -1168,7 +1172,7 @@ def main():
     floor = machine_floor()
     floor["script"] = script_cost()
     with tempfile.TemporaryDirectory(prefix="pyexec-bench-") as workdir:
-        weights = {"cold": 3.0, "warm": 2.0, "pool": 2.0, "single": 2.0}  # cold runs take longer
+        weights = {"cold": 3.0, "warm": 2.0, "nopool": 2.0, "single": 2.0}  # cold runs take longer
         for mode in MODES:
             spent = time.monotonic() - T0
             left_w = sum(weights.get(m, 2.0) for m in MODES[MODES.index(mode):])

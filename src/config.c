@@ -34,7 +34,8 @@ enum opt_kind {
 	K_BOOL,  /* flag without argument; env: 1/0/true/false */
 	K_MODE,  /* cold|warm */
 	K_CGROUP, /* auto|v1|v2|none */
-	K_KEYS    /* comma-separated API keys, into api_keys[] (replacing) */
+	K_KEYS,   /* comma-separated API keys, into api_keys[] (replacing) */
+	K_U32_AUTO /* a number, or "auto" (CONFIG_AUTO until check_consistency() decides) */
 };
 
 struct opt {
@@ -95,8 +96,8 @@ static const struct opt options[] = {
 	  "open files per process (RLIMIT_NOFILE)" },
 	{ "cpu-percent", "PYEXEC_CPU_PERCENT", K_U32, F(cpu_percent), "100", 1, 100000,
 	  "CPU bandwidth per execution (100 = one core)" },
-	{ "pool", "PYEXEC_POOL", K_U32, F(pool), "0", 0, 64,
-	  "jails built ahead of requests (0 = build per request)" },
+	{ "pool", "PYEXEC_POOL", K_U32_AUTO, F(pool), "auto", 0, 64,
+	  "jails built ahead of requests; auto: 2 in warm mode, 0 in cold" },
 	{ "mode", "PYEXEC_MODE", K_MODE, F(mode), "cold", 0, 0,
 	  "cold: exec python3 per run; warm: fork a preloaded zygote" },
 	{ "cgroup", "PYEXEC_CGROUP", K_CGROUP, F(cgroup), "auto", 0, 0, "auto|v1|v2|none" },
@@ -347,6 +348,12 @@ static int set_option(struct pyexec_config *cfg, const struct opt *o, const char
 		return 0;
 	case K_KEYS:
 		return parse_key_list(cfg, value, source);
+	case K_U32_AUTO:
+		if (!strcmp(value, "auto")) {
+			*(uint32_t *)field = CONFIG_AUTO;
+			return 0;
+		}
+		break;
 	case K_CGROUP:
 		if (!strcmp(value, "auto"))
 			*(enum cgroup_want *)field = CGROUP_WANT_AUTO;
@@ -367,6 +374,7 @@ static int set_option(struct pyexec_config *cfg, const struct opt *o, const char
 		goto bad;
 	switch (o->kind) {
 	case K_U32:
+	case K_U32_AUTO:
 		if (v != floor(v))
 			goto bad;
 		*(uint32_t *)field = (uint32_t)v;
@@ -390,8 +398,8 @@ bad:
 	if (o->kind == K_BOOL || o->kind == K_STR || o->kind == K_MODE || o->kind == K_CGROUP)
 		fprintf(stderr, "pyexecd: %s --%s: invalid value '%s'\n", source, o->flag, value);
 	else
-		fprintf(stderr, "pyexecd: %s --%s: invalid value '%s' (want a number in [%g, %g])\n",
-			source, o->flag, value, o->min, o->max);
+		fprintf(stderr, "pyexecd: %s --%s: invalid value '%s' (want %sa number in [%g, %g])\n",
+			source, o->flag, value, o->kind == K_U32_AUTO ? "auto or " : "", o->min, o->max);
 	return -EINVAL;
 }
 
@@ -413,8 +421,16 @@ static void print_help(FILE *out)
 		"version and privilege layout");
 }
 
-static int check_consistency(const struct pyexec_config *cfg)
+static int check_consistency(struct pyexec_config *cfg)
 {
+	/*
+	 * Warm mode keeps two jails built ahead by default: a request that
+	 * finds one skips clone, sandbox set-up and the runner's start (about
+	 * half of a warm pandas example's latency, docs/PERFORMANCE.md).  Cold
+	 * mode is the baseline and stays without.
+	 */
+	if (cfg->pool == CONFIG_AUTO)
+		cfg->pool = cfg->mode == EXEC_MODE_WARM ? 2 : 0;
 	if (cfg->timeout_default_ms > cfg->timeout_max_ms) {
 		fprintf(stderr, "pyexecd: --timeout-default exceeds --timeout-max\n");
 		return -EINVAL;

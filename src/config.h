@@ -25,6 +25,9 @@
 enum exec_mode { EXEC_MODE_COLD = 0, EXEC_MODE_WARM = 1 };
 enum cgroup_want { CGROUP_WANT_AUTO = 0, CGROUP_WANT_V1, CGROUP_WANT_V2, CGROUP_WANT_NONE };
 
+/* A number option's "auto", before config_parse() resolves it. */
+#define CONFIG_AUTO UINT32_MAX
+
 struct pyexec_config {
 	/* HTTP front */
 	char bind_address[64];
@@ -54,7 +57,7 @@ struct pyexec_config {
 	uint32_t pids_max;
 	uint32_t nofile_max;
 	uint32_t cpu_percent; /* CPU bandwidth per execution, 100 = one core */
-	uint32_t pool;        /* jails built ahead of requests */
+	uint32_t pool;        /* jails built ahead of requests ("auto": 2 in warm mode, else 0) */
 
 	/* sandbox */
 	enum exec_mode mode;

@@ -569,14 +569,23 @@ def assert_timestamp(ts):
 # a daemon process
 
 
-def pool_size(args):
-    """The --pool N a daemon started with args keeps (else PYEXEC_POOL, which it reads too)."""
+def _flag(args, name):
     for i, a in enumerate(args):
-        if a == "--pool" and i + 1 < len(args):
-            return int(args[i + 1])
-        if a.startswith("--pool="):
-            return int(a.split("=", 1)[1])
-    return int(os.environ.get("PYEXEC_POOL") or 0)
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def pool_size(args):
+    """The --pool N a daemon started with args keeps (else PYEXEC_POOL, which it reads
+    too; the daemon's own default, auto, is 2 in warm mode and 0 in cold, but Daemon
+    passes --pool 0 unless told otherwise)."""
+    v = _flag(args, "--pool") or os.environ.get("PYEXEC_POOL") or "0"
+    if v == "auto":
+        return 2 if (_flag(args, "--mode") or MODE) == "warm" else 0
+    return int(v)
 
 
 class Daemon:
@@ -601,6 +610,10 @@ class Daemon:
         argv = [PYEXECD, "--port", str(self.port), "--bind", "127.0.0.1"]
         if not any(a == "--mode" or a.startswith("--mode=") for a in self.args):
             argv += ["--mode", MODE]
+        # Without pre-built jails unless a test (or make e2e-pool) asks: the leak checks
+        # count the jails a daemon keeps at idle.
+        if _flag(self.args, "--pool") is None and not os.environ.get("PYEXEC_POOL"):
+            argv += ["--pool", "0"]
         argv += self.args
         self.argv = argv
         env = dict(os.environ)

@@ -350,6 +350,21 @@ def test_pool_serves_requests_and_refills(start_daemon):
     assert box and not isinstance(box[0], Exception) and box[0].status_code == 200, box
 
 
+def test_pool_default_depends_on_the_mode(start_daemon):
+    """--pool auto, the default: two pre-built jails in warm mode, none in cold."""
+    d = start_daemon(["--pool", "auto"])
+    hello = "def main():\n    return 1\n"
+    if u.MODE == "warm":
+        wait_for(lambda: len(d.jails()) == 2, limit=30.0, what="two pre-built jails at idle")
+        d.client.ok(hello)
+        assert value(scrape(d.client), "pyexec_executions_prebuilt_total") == 1
+    else:
+        for _ in range(3):
+            d.client.ok(hello)
+        assert value(scrape(d.client), "pyexec_executions_prebuilt_total") == 0
+        assert not d.jails(), d.jails()
+
+
 # ---------------------------------------------------------------------------
 # authentication
 
