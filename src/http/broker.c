@@ -44,6 +44,7 @@ struct pending {
 	char request_id[72];
 	uint32_t timeout_ms;
 	uint64_t memory_bytes;
+	bool cancel_sent;
 };
 
 struct http_broker {
@@ -471,7 +472,7 @@ int broker_submit(struct http_broker *b, const struct broker_job *job)
 	 * Suspend before sending: the reading thread needs this lock to find
 	 * the job, so its answer cannot overtake the suspension.
 	 */
-	job->suspend(job->cookie);
+	job->suspend(job->cookie, p->id);
 	r = ipc_send(b->sock, &msg, memfd);
 	if (r < 0)
 		p = take_locked(b, p->id);
@@ -487,6 +488,23 @@ int broker_submit(struct http_broker *b, const struct broker_job *job)
 		free(p);
 	}
 	return 0;
+}
+
+void broker_cancel(struct http_broker *b, uint64_t exec_id)
+{
+	union ipc_msg msg;
+	struct pending *p;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.cancel.h.type = IPC_CANCEL;
+	msg.cancel.h.id = exec_id;
+	pthread_mutex_lock(&b->lock);
+	for (p = b->pending; p && p->id != exec_id; p = p->next)
+		;
+	/* Once: the answer is on its way from the spawner, or the next sweep asks again. */
+	if (p && !p->cancel_sent && b->ready && !b->dropped && ipc_send(b->sock, &msg, -1) == 0)
+		p->cancel_sent = true;
+	pthread_mutex_unlock(&b->lock);
 }
 
 void broker_drain(struct http_broker *b)

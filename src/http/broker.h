@@ -42,7 +42,8 @@ typedef void (*broker_done_fn)(void *cookie, struct response *resp, const struct
 struct broker_job {
 	const struct exec_request *req; /* copied; not kept after submit returns */
 	const char *request_id;         /* copied, for the response */
-	void (*suspend)(void *cookie);  /* called under the broker lock, before the send */
+	/* called under the broker lock, before the send; exec_id names the job for broker_cancel() */
+	void (*suspend)(void *cookie, uint64_t exec_id);
 	void *cookie;                   /* handed to suspend and to done */
 };
 
@@ -79,6 +80,13 @@ int broker_start(struct http_broker *b) _wur_;
  * another -errno (the script memfd could not be made).
  */
 int broker_submit(struct http_broker *b, const struct broker_job *job) _wur_;
+
+/*
+ * Asks the spawner to stop the accepted job exec_id (its client is gone).
+ * Its answer still comes through done, as OUTCOME_CANCELLED, or as
+ * whatever it ended with first.  A job no longer in flight is ignored.
+ */
+void broker_cancel(struct http_broker *b, uint64_t exec_id);
 
 /* Refuses every later submission with -ESHUTDOWN. */
 void broker_drain(struct http_broker *b);

@@ -8,6 +8,7 @@
 #include "http/connguard.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@ struct conn_slot {
 	int fd;
 	enum phase phase;
 	bool shut; /* shut down by us; libmicrohttpd will close it */
+	bool gone_reported;
 	uint64_t deadline_ms;
+	uint64_t exec_id; /* PHASE_EXECUTING */
 };
 
 struct conn_guard {
@@ -142,9 +145,16 @@ static void set_phase(struct conn_guard *g, struct conn_slot *s, enum phase p, u
 	pthread_mutex_unlock(&g->lock);
 }
 
-void conn_guard_executing(struct conn_guard *g, struct conn_slot *s)
+void conn_guard_executing(struct conn_guard *g, struct conn_slot *s, uint64_t exec_id)
 {
-	set_phase(g, s, PHASE_EXECUTING, UINT64_MAX);
+	if (!s)
+		return;
+	pthread_mutex_lock(&g->lock);
+	s->phase = PHASE_EXECUTING;
+	s->deadline_ms = UINT64_MAX;
+	s->exec_id = exec_id;
+	s->gone_reported = false;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void conn_guard_answering(struct conn_guard *g, struct conn_slot *s, uint64_t now_ms)
@@ -169,6 +179,26 @@ unsigned conn_guard_sweep(struct conn_guard *g, uint64_t now_ms)
 		n++;
 	}
 	g->counts.expired += n;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+size_t conn_guard_gone(struct conn_guard *g, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&g->lock);
+	for (struct conn_slot *s = g->head.next; s != &g->head && n < max; s = s->next) {
+		struct pollfd p = { .fd = s->fd, .events = POLLRDHUP };
+
+		if (s->phase != PHASE_EXECUTING || s->shut || s->gone_reported)
+			continue;
+		/* Nothing is read: a request body or a pipelined request stays libmicrohttpd's. */
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			s->gone_reported = true;
+			ids[n++] = s->exec_id;
+		}
+	}
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }

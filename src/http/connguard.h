@@ -11,7 +11,8 @@
  *              the client timeout;
  *   executing  admitted to the broker: no deadline (the execution has its
  *              own timeout, and libmicrohttpd ignores a suspended
- *              connection);
+ *              connection), but a client that hangs up is noticed
+ *              (conn_guard_gone) so that its execution can be stopped;
  *   answering  the answer must be read within the client timeout.
  * A connection past its deadline is shut down (shutdown(2) on its socket;
  * libmicrohttpd then sees end of file and closes it).  When a new connection
@@ -47,7 +48,8 @@ struct conn_slot *conn_guard_open(struct conn_guard *g, int fd, uint64_t now_ms)
 /* Forgets s (NULL is a no-op); its socket is about to be closed. */
 void conn_guard_close(struct conn_guard *g, struct conn_slot *s);
 
-void conn_guard_executing(struct conn_guard *g, struct conn_slot *s);
+/* Admitted as execution exec_id (the broker's): no deadline until answered. */
+void conn_guard_executing(struct conn_guard *g, struct conn_slot *s, uint64_t exec_id);
 void conn_guard_answering(struct conn_guard *g, struct conn_slot *s, uint64_t now_ms);
 void conn_guard_waiting(struct conn_guard *g, struct conn_slot *s, uint64_t now_ms);
 
@@ -58,5 +60,14 @@ struct conn_guard_counts {
 
 /* Shuts down every connection past its deadline; returns how many it did. */
 unsigned conn_guard_sweep(struct conn_guard *g, uint64_t now_ms);
+
+/*
+ * The executions whose client has closed its connection (or shut down its
+ * sending side: the two look alike from here), at most max of them into
+ * ids; each is reported once.  Returns how many.  libmicrohttpd does not
+ * watch a connection while its request executes, so without this an
+ * abandoned script would keep its slot until its own timeout.
+ */
+size_t conn_guard_gone(struct conn_guard *g, uint64_t *ids, size_t max);
 /* Totals since conn_guard_new(); and how many connections are tracked now. */
 void conn_guard_counts(struct conn_guard *g, struct conn_guard_counts *c, uint32_t *open);

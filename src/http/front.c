@@ -318,14 +318,14 @@ static void body_append(struct req *rq, const char *data, size_t n)
 }
 
 /* Runs under the broker lock, just before the IPC_EXEC is sent. */
-static void on_suspend(void *cookie)
+static void on_suspend(void *cookie, uint64_t exec_id)
 {
 	struct req *rq = cookie;
 	struct front *f = rq->f;
 
 	rq->state = RQ_WAITING;
 	rq->admitted = true;
-	conn_guard_executing(f->guard, rq->slot);
+	conn_guard_executing(f->guard, rq->slot, exec_id);
 	pthread_mutex_lock(&f->lock);
 	f->outstanding++;
 	pthread_mutex_unlock(&f->lock);
@@ -774,14 +774,26 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 	return r;
 }
 
-/* Shuts down connections past their deadline; says so once per sweep that did. */
+/*
+ * Stops the executions whose client hung up (the spawner kills them and
+ * the slot frees at once, not at the script's own timeout), then shuts
+ * down connections past their deadline; each says so once per sweep.
+ */
 static void sweep_connections(struct front *f)
 {
 	struct conn_guard_counts c;
 	char n[16], open[16], evicted[24];
+	uint64_t gone[64];
+	size_t ngone = conn_guard_gone(f->guard, gone, ARRAY_SIZE(gone));
 	unsigned expired = conn_guard_sweep(f->guard, now_ms());
 	uint32_t tracked;
 
+	for (size_t i = 0; i < ngone; i++)
+		broker_cancel(f->broker, gone[i]);
+	if (ngone > 0) {
+		(void)snprintf(n, sizeof(n), "%zu", ngone);
+		log_event(LOG_INFO, "client_gone", "executions_stopped", n, NULL);
+	}
 	if (expired == 0)
 		return;
 	conn_guard_counts(f->guard, &c, &tracked);

@@ -540,6 +540,10 @@ int response_from_result(const struct ipc_result *res, const struct response_exe
 		return exec_failuref(&io, resp, 422, "result_too_large",
 				     "The return value of main() exceeded the limit of %llu bytes",
 				     (unsigned long long)cfg->max_result_bytes);
+	case OUTCOME_CANCELLED:
+		/* Read only by a client that shut down its sending side and still listens. */
+		return exec_failuref(&io, resp, 499, "client_gone",
+				     "The client closed its connection; the execution was stopped");
 	case OUTCOME_SETUP_FAILED:
 		return exec_failuref(&io, resp, 500, "sandbox_error",
 				     "Sandbox setup failed at stage %s: %s",

@@ -27,6 +27,8 @@ size_t ipc_msg_size(uint16_t type)
 		return sizeof(struct ipc_result);
 	case IPC_STATS_REQ:
 		return sizeof(struct ipc_stats_req);
+	case IPC_CANCEL:
+		return sizeof(struct ipc_cancel);
 	case IPC_STATS:
 		return sizeof(struct ipc_stats);
 	case IPC_STATUS:

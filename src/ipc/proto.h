@@ -29,6 +29,7 @@ enum ipc_type {
 	IPC_STATS_REQ = 4,   /* front -> spawner: ask for counters */
 	IPC_STATS = 5,       /* spawner -> front: counters */
 	IPC_STATUS = 6,      /* spawner -> front, after hello and on a change: its helper processes */
+	IPC_CANCEL = 7,      /* front -> spawner: execution h.id's client is gone; stop it */
 };
 
 struct ipc_header {
@@ -96,7 +97,8 @@ enum exec_outcome {
 	OUTCOME_SETUP_FAILED = 6, /* a sandbox layer failed (setup_stage, setup_errno) */
 	OUTCOME_INTERNAL = 7,     /* spawner-side failure (setup_errno) */
 	OUTCOME_CPU_LIMIT = 8,    /* RLIMIT_CPU reached (SIGXCPU/SIGKILL) */
-	OUTCOME__MAX = 8,
+	OUTCOME_CANCELLED = 9,    /* stopped on IPC_CANCEL: its client closed the connection */
+	OUTCOME__MAX = 9,
 };
 
 enum {
@@ -131,6 +133,10 @@ struct ipc_stats_req {
 	struct ipc_header h;
 };
 
+struct ipc_cancel {
+	struct ipc_header h; /* h.id: the execution's */
+};
+
 struct ipc_stats {
 	struct ipc_header h;
 	uint32_t running;
@@ -157,6 +163,7 @@ union ipc_msg {
 	struct ipc_exec exec;
 	struct ipc_result result;
 	struct ipc_stats_req stats_req;
+	struct ipc_cancel cancel;
 	struct ipc_stats stats;
 	struct ipc_status status;
 };

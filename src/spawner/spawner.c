@@ -397,8 +397,13 @@ static void log_setup_failure(const struct execution *e, int stage, int err)
 /* The jail of e failed a layer (err > 0): it is killed and answered as a setup failure. */
 static void setup_failed(struct spawner *s, struct execution *e, int stage, int err)
 {
-	log_setup_failure(e, stage, err);
-	s->setup_failures++;
+	/* Killed in its setup because its client left: that is no sandbox failure. */
+	bool cancelled = e->killed && e->outcome == OUTCOME_CANCELLED;
+
+	if (!cancelled) {
+		log_setup_failure(e, stage, err);
+		s->setup_failures++;
+	}
 	/* Explicitly: a jail cloned since shares the pipe, so closing it would not end the watch. */
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, jail_proc_setup_fd(e->proc), NULL);
 	e->setting_up = false;
@@ -868,11 +873,47 @@ static void start_next(struct spawner *s)
 	}
 }
 
+/*
+ * IPC_CANCEL: the client of execution id is gone.  A queued execution is
+ * answered and dropped, a running one killed (answered when its jail has
+ * ended); an id we do not hold has ended already, and its answer crossed
+ * the cancel on the way.
+ */
+static void cancel_execution(struct spawner *s, uint64_t id)
+{
+	for (struct execution **pp = &s->queue_head, *prev = NULL; *pp;
+	     prev = *pp, pp = &(*pp)->next) {
+		struct execution *e = *pp;
+
+		if (e->id != id)
+			continue;
+		*pp = e->next;
+		if (s->queue_tail == e)
+			s->queue_tail = prev;
+		s->queued--;
+		send_result(s, e, OUTCOME_CANCELLED, 0, 0);
+		execution_free(e);
+		return;
+	}
+	for (uint32_t i = 0; i < s->cfg->slots; i++) {
+		struct execution *e = s->slots[i];
+
+		if (e && e->id == id && !e->answered) {
+			kill_execution(e, OUTCOME_CANCELLED);
+			return;
+		}
+	}
+}
+
 /* 0, or -EBADMSG when the front broke the protocol (we then drop it). */
 static int on_message(struct spawner *s, union ipc_msg *m, int fd)
 {
 	struct execution *e;
 
+	if (m->h.type == IPC_CANCEL) {
+		cancel_execution(s, m->h.id);
+		return 0;
+	}
 	if (m->h.type != IPC_EXEC) {
 		if (fd >= 0)
 			close(fd);

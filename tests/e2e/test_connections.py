@@ -4,6 +4,7 @@ finishing a request (slowloris) neither lock other clients out nor keep their
 connections past --client-timeout, while slow but honest uploads and long
 executions are left alone; and refusal of requests whose framing is ambiguous."""
 
+import json
 import resource
 import socket
 import threading
@@ -12,6 +13,7 @@ import time
 import pytest
 
 import e2e_util as u
+import openapi_check as oc
 
 HELLO = "def main():\n    return 'hello'\n"
 PARTIAL = b"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -179,3 +181,62 @@ def test_open_file_limit_fits_max_connections(start_daemon):
     with open("/proc/%d/limits" % front) as f:
         line = next(l for l in f if l.startswith("Max open files"))
     assert int(line.split()[3]) >= want, line
+
+
+LONG = "import time\ndef main():\n    time.sleep(60)\n    return 'slept'\n"
+
+
+def _long_request(port):
+    body = json.dumps({"script": LONG, "timeout": 120}).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"POST /execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    return s
+
+
+def _until(pred, limit, what):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("not within %.0f s: %s" % (limit, what))
+
+
+def test_abandoned_execution_is_stopped(start_daemon):
+    """A client that hangs up while its script runs frees the slot at once, not
+    at the script's timeout (libmicrohttpd does not watch a suspended
+    connection; the front's guard does)."""
+    d = start_daemon(["--slots", "1", "--queue", "4"])
+    c = d.client
+    s = _long_request(d.port)
+    try:
+        _until(lambda: c.health()["slots"]["busy"] == 1, 10, "the long script running")
+    finally:
+        s.close()
+    t0 = time.monotonic()
+    _until(lambda: c.health()["slots"]["busy"] == 0, 10, "the slot freed after the hang-up")
+    assert time.monotonic() - t0 < 5.0
+    r = c.execute("def main():\n    return 'next'\n", http_timeout=10)
+    assert r.status_code == 200 and r.json()["result"] == "next", r.text
+    _until(lambda: not d.jails(), 10, "the abandoned jail gone")
+    metrics = c.get("/metrics").text
+    assert 'pyexec_executions_total{outcome="client_gone"} 1' in metrics, \
+        [l for l in metrics.splitlines() if "executions_total" in l]
+
+
+def test_half_closed_client_gets_client_gone(client):
+    """Shutting down the sending side looks like a hang-up from the server: the
+    execution is stopped, and a client that still reads gets a JSON 499."""
+    s = _long_request(client.port)
+    try:
+        s.shutdown(socket.SHUT_WR)
+        t0 = time.monotonic()
+        data = u.read_until_closed(s, 20)
+    finally:
+        s.close()
+    assert time.monotonic() - t0 < 10.0, "answered only after %.1f s" % (time.monotonic() - t0)
+    parsed = oc.check_raw("POST", "/execute", data, "raw POST /execute, half-closed")
+    assert parsed and parsed[0] == 499, data[:400]
+    body = json.loads(parsed[2])
+    assert body["error_type"] == "client_gone" and body["success"] is False, body

@@ -86,13 +86,15 @@ static bool spec_valid(const uint8_t *p, size_t len, bool has_fd)
 		if (len != sizeof(m) || !has_fd)
 			return false;
 		memcpy(&m, p, sizeof(m));
-		return m.outcome <= OUTCOME_CPU_LIMIT && m.result_len <= lim.max_result_bytes &&
+		return m.outcome <= OUTCOME_CANCELLED && m.result_len <= lim.max_result_bytes &&
 		       m.stdout_len <= lim.max_output_bytes && m.stderr_len <= lim.max_output_bytes &&
 		       m.setup_errno >= 0 && m.term_signal >= 0 && m.term_signal <= 64 &&
 		       (m.flags & ~(uint32_t)RESULT_FLAGS_ALL) == 0;
 	}
 	case IPC_STATS_REQ:
 		return len == sizeof(struct ipc_stats_req) && !has_fd;
+	case IPC_CANCEL:
+		return len == sizeof(struct ipc_cancel) && !has_fd;
 	case IPC_STATS:
 		return len == sizeof(struct ipc_stats) && !has_fd;
 	case IPC_STATUS: {

@@ -4,7 +4,7 @@
  * the HTTP body the client gets.
  *
  * Input layout (missing header bytes read as 0):
- *   [0]      outcome: < 0x80 OUTCOME_EXITED, else (b & 0x7f) % 9
+ *   [0]      outcome: < 0x80 OUTCOME_EXITED, else (b & 0x7f) % (OUTCOME__MAX + 1)
  *   [1]      flags & 3        [2] term_signal % 65
  *   [3]      setup_stage (signed byte, so out-of-range stages happen)
  *   [4]      setup_errno      [5] exit_code (signed byte)
@@ -133,6 +133,10 @@ static void expect(const struct ipc_result *res, size_t doc_len, const json_t *r
 		return;
 	case OUTCOME_RESULT_LIMIT:
 		w->type = "result_too_large";
+		return;
+	case OUTCOME_CANCELLED:
+		w->status = 499;
+		w->type = "client_gone";
 		return;
 	case OUTCOME_SETUP_FAILED:
 		w->status = 500;

@@ -11,10 +11,12 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated once: it may have side effects. */
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
+		int tap_ok_ = !!(cond);                                        \
 		tap_n++;                                                       \
-		if (cond) {                                                    \
+		if (tap_ok_) {                                                 \
 			printf("ok %d - ", tap_n);                             \
 		} else {                                                       \
 			tap_failed++;                                          \
@@ -22,7 +24,7 @@ static int tap_n, tap_failed;
 		}                                                              \
 		printf(__VA_ARGS__);                                           \
 		printf("\n");                                                  \
-		if (!(cond))                                                   \
+		if (!tap_ok_)                                                  \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 		fflush(stdout);                                                \
 	} while (0)

@@ -73,7 +73,7 @@ static void test_deadlines(void)
 	CHECK(p[0].slot && p[1].slot && p[2].slot, "three connections tracked");
 
 	/* 0: stays waiting; 1: admitted; 2: answered at 900 */
-	conn_guard_executing(g, p[1].slot);
+	conn_guard_executing(g, p[1].slot, 11);
 	conn_guard_answering(g, p[2].slot, 900);
 	CHECK_EQ_INT(conn_guard_sweep(g, TIMEOUT - 1), 0, "nothing expires before its deadline");
 	CHECK_EQ_INT(shut_count(p, 3), 0, "no socket shut down yet");
@@ -113,7 +113,7 @@ static void test_eviction(void)
 	/* MAXC connections opened at 0, 10, 20, ...; the second is executing. */
 	for (int i = 0; i < MAXC; i++)
 		pair_open(g, &p[i], (uint64_t)i * 10);
-	conn_guard_executing(g, p[0].slot);
+	conn_guard_executing(g, p[0].slot, 10);
 	CHECK_EQ_INT(shut_count(p, MAXC), 0, "up to the limit nobody is evicted");
 
 	/* One more: the oldest non-executing one (1) makes room, not the executing 0. */
@@ -128,9 +128,9 @@ static void test_eviction(void)
 	      "the deadline decides, whatever the phase");
 
 	/* All live others executing: the newcomer itself is refused. */
-	conn_guard_executing(g, p[2].slot);
-	conn_guard_executing(g, p[MAXC].slot);
-	conn_guard_executing(g, p[MAXC + 1].slot);
+	conn_guard_executing(g, p[2].slot, 12);
+	conn_guard_executing(g, p[MAXC].slot, 13);
+	conn_guard_executing(g, p[MAXC + 1].slot, 14);
 	pair_open(g, &p[MAXC + 2], 120);
 	CHECK(is_shut(&p[MAXC + 2]) && shut_count(p, MAXC + 3) == 3,
 	      "when every other connection executes, the new one is shut down");
@@ -147,6 +147,40 @@ static void test_eviction(void)
 	for (int i = 0; i < MAXC + 3; i++)
 		if (p[i].slot)
 			pair_close(g, &p[i]);
+	conn_guard_free(g);
+}
+
+static void test_gone(void)
+{
+	struct conn_guard *g = NULL;
+	struct pair p[3];
+	uint64_t ids[4];
+
+	CHECK(conn_guard_new(MAXC, TIMEOUT, &g) == 0, "guard created");
+	if (!g)
+		return;
+	for (int i = 0; i < 3; i++)
+		pair_open(g, &p[i], 0);
+	conn_guard_executing(g, p[0].slot, 100);
+	conn_guard_executing(g, p[1].slot, 101);
+	CHECK_EQ_INT(conn_guard_gone(g, ids, 4), 0, "clients still connected: none gone");
+	/* 1's client hangs up, 2's too but 2 is only waiting (libmicrohttpd sees that itself) */
+	close(p[1].client);
+	p[1].client = -1;
+	close(p[2].client);
+	p[2].client = -1;
+	CHECK(conn_guard_gone(g, ids, 4) == 1 && ids[0] == 101,
+	      "an executing connection whose client closed is reported, by its execution id");
+	CHECK_EQ_INT(conn_guard_gone(g, ids, 4), 0, "and only once");
+	(void)!shutdown(p[0].client, SHUT_WR);
+	CHECK(conn_guard_gone(g, ids, 4) == 1 && ids[0] == 100,
+	      "a client that shut down its sending side looks the same");
+	for (int i = 0; i < 3; i++) {
+		conn_guard_close(g, p[i].slot);
+		close(p[i].ours);
+		if (p[i].client >= 0)
+			close(p[i].client);
+	}
 	conn_guard_free(g);
 }
 
@@ -173,6 +207,7 @@ int main(void)
 {
 	test_deadlines();
 	test_eviction();
+	test_gone();
 	test_free_with_slots();
 	return tap_done();
 }
