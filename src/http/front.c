@@ -56,6 +56,7 @@
 #include "http/response.h"
 #include "http/route.h"
 #include "util/log.h"
+#include "util/time.h"
 
 #define SHUTDOWN_FLUSH_MS 2000u /* for answers already resumed to reach their clients */
 /*
@@ -111,12 +112,10 @@ static double ms_between(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* The guard's clock: the monotonic one every deadline here uses, in ms. */
 static uint64_t now_ms(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+	return time_now_us() / 1000u;
 }
 
 /* ---- answering ------------------------------------------------------------ */
