@@ -781,7 +781,7 @@ static int front_init(struct front *f, const struct pyexec_config *cfg)
 static void sweep_connections(struct front *f)
 {
 	struct conn_guard_counts c;
-	char n[16], open[16], evicted[24];
+	char n[24], open[16], evicted[24];
 	uint64_t gone[64];
 	size_t ngone = conn_guard_gone(f->guard, gone, ARRAY_SIZE(gone));
 	unsigned expired = conn_guard_sweep(f->guard, now_ms());
