@@ -47,6 +47,11 @@ SINGLES = [c for c in CASES if c.pair is None]
 PAIRS = sorted({c.pair for c in CASES if c.pair is not None})
 
 
+def _names():
+    """Names an expectation may use beyond the answer's own (attack_lib.eval_names)."""
+    return {"sanitizer_in_jail": u.sanitizer_in_jail()}
+
+
 def _tokens(daemon, listeners):
     tokens = {"PORT": daemon.port, "CANARY": u.CANARY_VALUE, "WORKDIR": daemon.workdir,
               "REPO": u.REPO, "DAEMON_PID": daemon.pid}
@@ -106,7 +111,7 @@ def test_attack(daemon, case):
     listeners = al.HostListeners() if _needs_listeners([case]) else None
     try:
         r, seconds, _, _ = _run(daemon, case, listeners)
-        body = al.check_answer(case, r, seconds)
+        body = al.check_answer(case, r, seconds, _names())
         _after(daemon, log, [body], listeners, peaks)
     finally:
         if listeners is not None:
@@ -154,7 +159,7 @@ def test_attack_pair(daemon, pair):
         bodies, times = {}, {}
         for c in members:
             r, seconds, sent, answered = answers[c.role]
-            bodies[c.role] = al.check_answer(c, r, seconds)
+            bodies[c.role] = al.check_answer(c, r, seconds, _names())
             times[c.role] = (sent, answered)
         al.check_pair(members, bodies, times)
         _after(daemon, log, list(bodies.values()), listeners, peaks,
