@@ -164,7 +164,7 @@ static void check_result(const struct ipc_result *res)
 {
 	static const char *const types[] = { "no_result",     "timeout",      "memory_limit",
 					     "killed",        "output_limit", "result_too_large",
-					     "sandbox_error", "internal_error" };
+					     "sandbox_error", "internal_error", "client_gone" };
 	struct response resp = { 0 };
 	struct response_exec ex = {
 		.cfg = &cfg,
@@ -185,7 +185,9 @@ static void check_result(const struct ipc_result *res)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		known |= strcmp(resp.error_type, types[i]) == 0;
 	FUZZ_CHECK(known, "unexpected error_type %s", resp.error_type);
-	FUZZ_CHECK(resp.status == 422 || resp.status == 500, "status %u", resp.status);
+	FUZZ_CHECK(resp.status == 422 || resp.status == 500 ||
+			   (resp.status == 499 && res->outcome == OUTCOME_CANCELLED),
+		   "status %u", resp.status);
 	json_decref(doc);
 	response_release(&resp);
 }
